@@ -1,0 +1,203 @@
+
+/*
+ * ngx_ims_module validation core.
+ *
+ * Plain C over byte buffers: nothing here knows nginx, so the same code is
+ * linked into the module, the unit tests, the fuzzers and the benchmarks.
+ *
+ * A PATCH body flows through three layers:
+ *
+ *   reader   bytes -> one ims_members_t per operation object (the six
+ *            members the backend looks at, JSON-unescaped);
+ *   shape    ims_members_t -> ims_op_t for the dialect (op, decoded
+ *            attribute name, value kind, value string);
+ *   rules    ims_op_t -> verdict.
+ *
+ * Only readers touch a JSON library.
+ */
+
+
+#ifndef _IMS_H_INCLUDED_
+#define _IMS_H_INCLUDED_
+
+
+#include <stddef.h>
+#include <stdint.h>
+
+
+typedef unsigned char  ims_uchar_t;
+
+
+/* IMS error codes the gateway emits; texts live in ims_error.c */
+typedef enum {
+    IMS_OK = 0,
+    IMS_IMG_0001,           /* request message format invalid */
+    IMS_IMG_0002,           /* name longer than 128 characters */
+    IMS_IMG_0003,           /* name format invalid */
+    IMS_IMG_0004,           /* description longer than 1024 characters */
+    IMS_IMG_0007,           /* request body empty */
+    IMS_IMG_0013,           /* name not specified */
+    IMS_IMG_0017,           /* URL format incorrect */
+    IMS_IMG_0024,           /* image type incorrect */
+    IMS_IMG_0054,           /* description format invalid */
+    IMS_IMG_0066,           /* image ID incorrect */
+    IMS_IMG_0105,           /* operation not supported */
+    IMS_IMG_0122,           /* OS type invalid */
+    IMS_CODE_COUNT
+} ims_code_t;
+
+
+#define IMS_DETAIL_MAX  320
+
+
+typedef struct {
+    int             status;         /* 0: pass; else the HTTP status */
+    ims_code_t      code;
+    size_t          detail_len;
+    char            detail[IMS_DETAIL_MAX];  /* JSON-safe, NUL-terminated */
+} ims_verdict_t;
+
+
+void ims_verdict_pass(ims_verdict_t *v);
+int ims_reject(ims_verdict_t *v, int status, ims_code_t code,
+    const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+size_t ims_escape(char *dst, size_t size, const ims_uchar_t *src,
+    size_t len);
+const char *ims_code_name(ims_code_t code);
+const char *ims_code_text(ims_code_t code);
+size_t ims_error_body_size(const ims_verdict_t *v);
+size_t ims_error_body(const ims_verdict_t *v, ims_uchar_t *buf);
+
+
+/* text helpers */
+
+#define IMS_UTF8_INVALID  0xFFFFFFFFu
+
+uint32_t ims_utf8_next(const ims_uchar_t **pp, const ims_uchar_t *last);
+int ims_utf8_valid(const ims_uchar_t *p, size_t len);
+int ims_is_white_space(uint32_t c);
+int ims_is_control_or_format(uint32_t c);
+int ims_uuid_is_canonical(const ims_uchar_t *p, size_t len);
+
+
+/* Content-Type gate */
+
+typedef enum {
+    IMS_PATCH_NONE = 0,
+    IMS_PATCH_V20,
+    IMS_PATCH_V21
+} ims_dialect_t;
+
+extern const char  ims_media_type_v20[];
+extern const char  ims_media_type_v21[];
+extern const char  ims_accept_patch[];
+
+ims_dialect_t ims_media_type_parse(const ims_uchar_t *p, size_t len,
+    const char **why);
+const char *ims_media_type_canonical(ims_dialect_t dialect);
+
+
+/* the reader seam */
+
+typedef enum {
+    IMS_JSON_ABSENT = 0,
+    IMS_JSON_NULL,
+    IMS_JSON_BOOLEAN,
+    IMS_JSON_NUMBER,
+    IMS_JSON_STRING,
+    IMS_JSON_ARRAY,
+    IMS_JSON_OBJECT
+} ims_json_kind_t;
+
+
+typedef struct {
+    ims_json_kind_t      kind;
+    size_t               len;       /* kind == IMS_JSON_STRING only */
+    const ims_uchar_t   *data;      /* unescaped UTF-8, may hold NUL */
+} ims_member_t;
+
+
+typedef enum {
+    IMS_MEMBER_OP = 0,
+    IMS_MEMBER_PATH,
+    IMS_MEMBER_VALUE,
+    IMS_MEMBER_ADD,
+    IMS_MEMBER_REPLACE,
+    IMS_MEMBER_REMOVE,
+    IMS_MEMBER_COUNT
+} ims_member_name_t;
+
+
+typedef struct {
+    size_t          index;
+    ims_member_t    member[IMS_MEMBER_COUNT];
+} ims_members_t;
+
+
+typedef struct {
+    size_t          max_depth;      /* the top-level array is depth 1 */
+    size_t          max_ops;
+} ims_patch_conf_t;
+
+#define IMS_DEFAULT_MAX_DEPTH  32
+#define IMS_DEFAULT_MAX_OPS    1000
+
+void ims_patch_conf_init(ims_patch_conf_t *conf);
+
+
+/*
+ * A reader calls "emit" once per operation object, in document order, and
+ * only after the whole document was found well-formed, within limits, an
+ * array of objects: document errors always win over operation errors, so
+ * every reader reaches the same verdict.  emit returns 0 to go on, -1 to
+ * stop with its verdict.  A reader returns 0 or -1 (verdict set).
+ */
+typedef int (*ims_emit_pt)(void *data, const ims_members_t *m,
+    ims_verdict_t *v);
+
+int ims_read_patch_jansson(const ims_uchar_t *body, size_t len,
+    const ims_patch_conf_t *conf, ims_emit_pt emit, void *data,
+    ims_verdict_t *v);
+
+
+/* shape and rules */
+
+typedef enum {
+    IMS_OP_ADD = 1,
+    IMS_OP_REPLACE,
+    IMS_OP_REMOVE
+} ims_op_kind_t;
+
+#define IMS_NAME_MAX_BYTES  1024
+
+
+typedef struct {
+    size_t               index;
+    ims_op_kind_t        op;
+    size_t               name_len;
+    ims_json_kind_t      value_kind;
+    size_t               value_len;
+    const ims_uchar_t   *value;
+    ims_uchar_t          name[IMS_NAME_MAX_BYTES];
+} ims_op_t;
+
+
+int ims_op_from_members(ims_dialect_t dialect, const ims_members_t *m,
+    ims_op_t *op, ims_verdict_t *v);
+int ims_op_judge(const ims_op_t *op, ims_verdict_t *v);
+int ims_patch_validate(ims_dialect_t dialect, const ims_uchar_t *body,
+    size_t len, const ims_patch_conf_t *conf, ims_verdict_t *v);
+
+
+/* the system-attribute catalog */
+
+int ims_is_system_attribute(const ims_uchar_t *name, size_t len);
+size_t ims_system_attribute_count(void);
+const char *ims_system_attribute_name(size_t i);
+
+
+#endif /* _IMS_H_INCLUDED_ */

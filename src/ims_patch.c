@@ -1,0 +1,472 @@
+
+/*
+ * The PATCH body gate (gateway-rules.md, section 3): operation shape for
+ * both dialects, JSON-pointer paths, and the attribute rules.
+ */
+
+
+#include <string.h>
+
+#include "ims.h"
+
+
+#define IMS_NAME_MAX_CHARS         255
+#define IMS_IMAGE_NAME_MAX_CHARS   128
+#define IMS_DESCRIPTION_MAX_CHARS  1024
+#define IMS_CUSTOM_VALUE_MAX_BYTES 65535
+
+#define IMS_SHOW_MAX  96
+
+
+typedef int (*ims_char_allowed_pt)(uint32_t c);
+
+
+typedef struct {
+    size_t      chars;
+    unsigned    valid:1;        /* UTF-8, BMP only, every char allowed */
+} ims_string_scan_t;
+
+
+static const char  *ims_op_names[] = { "", "add", "replace", "remove" };
+
+
+void
+ims_patch_conf_init(ims_patch_conf_t *conf)
+{
+    conf->max_depth = IMS_DEFAULT_MAX_DEPTH;
+    conf->max_ops = IMS_DEFAULT_MAX_OPS;
+}
+
+
+/*
+ * Counts characters and checks that each one is valid UTF-8, inside the
+ * Basic Multilingual Plane (the backend's database cannot store more) and
+ * allowed by the rule.
+ */
+
+static void
+ims_scan_string(const ims_uchar_t *p, size_t len, ims_char_allowed_pt allowed,
+    ims_string_scan_t *scan)
+{
+    uint32_t            c;
+    const ims_uchar_t  *last;
+
+    last = p + len;
+    scan->chars = 0;
+    scan->valid = 1;
+
+    while (p < last) {
+        c = ims_utf8_next(&p, last);
+        scan->chars++;
+
+        if (c == IMS_UTF8_INVALID || c > 0xffff
+            || (allowed != NULL && !allowed(c)))
+        {
+            scan->valid = 0;
+        }
+    }
+}
+
+
+/* ASCII letters, digits, "-", ".", "_", space and CJK ideographs */
+
+static int
+ims_image_name_char(uint32_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
+           || (c >= 'A' && c <= 'Z') || c == '-' || c == '.' || c == '_'
+           || c == ' ' || (c >= 0x4e00 && c <= 0x9fff);
+}
+
+
+static int
+ims_description_char(uint32_t c)
+{
+    return c != '\r' && c != '\n' && c != '<' && c != '>';
+}
+
+
+static int
+ims_reject_name(ims_verdict_t *v, const ims_op_t *op, const char *problem)
+{
+    char  show[IMS_SHOW_MAX];
+
+    ims_escape(show, sizeof(show), op->name, op->name_len);
+
+    return ims_reject(v, 400, IMS_IMG_0001,
+                      "Operation %zu: the path names '%s', which %s.",
+                      op->index, show, problem);
+}
+
+
+/*
+ * RFC 6901 with exactly one reference token: "~1" decodes to "/" and "~0"
+ * to "~"; a lone "/" ends the single token, so any second one is a
+ * nested path.
+ */
+
+static int
+ims_path_decode(const ims_member_t *path, ims_op_t *op, ims_verdict_t *v)
+{
+    int                 lead;
+    uint32_t            c;
+    ims_uchar_t         ch;
+    const ims_uchar_t  *p, *last;
+    ims_string_scan_t   scan;
+
+    p = path->data;
+    last = p + path->len;
+
+    if (p == last || *p != '/') {
+        return ims_reject(v, 400, IMS_IMG_0001,
+                          "Operation %zu: the path must start with \"/\".",
+                          op->index);
+    }
+
+    op->name_len = 0;
+
+    for (p++; p < last; p++) {
+        ch = *p;
+
+        if (ch == '/') {
+            return ims_reject(v, 400, IMS_IMG_0001,
+                              "Operation %zu: the path must name exactly one "
+                              "attribute.", op->index);
+        }
+
+        if (ch == '~') {
+            if (p + 1 == last || (p[1] != '0' && p[1] != '1')) {
+                return ims_reject(v, 400, IMS_IMG_0001,
+                                  "Operation %zu: \"~\" in the path must be "
+                                  "followed by 0 or 1.", op->index);
+            }
+
+            ch = (*++p == '1') ? '/' : '~';
+        }
+
+        if (op->name_len == IMS_NAME_MAX_BYTES) {
+            /* at most 4 bytes a character: already over 255 */
+            return ims_reject(v, 400, IMS_IMG_0001,
+                              "Operation %zu: the attribute name is longer "
+                              "than %d characters.", op->index,
+                              IMS_NAME_MAX_CHARS);
+        }
+
+        op->name[op->name_len++] = ch;
+    }
+
+    if (op->name_len == 0) {
+        return ims_reject(v, 400, IMS_IMG_0001,
+                          "Operation %zu: the path names no attribute.",
+                          op->index);
+    }
+
+    ims_scan_string(op->name, op->name_len, NULL, &scan);
+
+    if (!scan.valid) {
+        return ims_reject_name(v, op, "is not BMP UTF-8");
+    }
+
+    if (scan.chars > IMS_NAME_MAX_CHARS) {
+        return ims_reject(v, 400, IMS_IMG_0001,
+                          "Operation %zu: the attribute name is longer "
+                          "than %d characters.", op->index,
+                          IMS_NAME_MAX_CHARS);
+    }
+
+    p = op->name;
+    last = p + op->name_len;
+    lead = 1;
+
+    while (p < last) {
+        c = ims_utf8_next(&p, last);
+
+        if (ims_is_control_or_format(c)) {
+            return ims_reject_name(v, op,
+                                   "holds a control or format character");
+        }
+
+        if (ims_is_white_space(c) && (lead || p == last)) {
+            return ims_reject_name(v, op,
+                                   "starts or ends with whitespace");
+        }
+
+        lead = 0;
+    }
+
+    return 0;
+}
+
+
+int
+ims_op_from_members(ims_dialect_t dialect, const ims_members_t *m,
+    ims_op_t *op, ims_verdict_t *v)
+{
+    size_t               i, found;
+    const ims_member_t  *mop, *path;
+    static const char   *v20_ops[] = { "add", "replace", "remove" };
+
+    op->index = m->index;
+
+    if (dialect == IMS_PATCH_V21) {
+        mop = &m->member[IMS_MEMBER_OP];
+
+        if (mop->kind != IMS_JSON_STRING) {
+            return ims_reject(v, 400, IMS_IMG_0001,
+                              "Operation %zu: \"op\" must be a string: add, "
+                              "replace or remove.", op->index);
+        }
+
+        op->op = 0;
+
+        for (i = IMS_OP_ADD; i <= IMS_OP_REMOVE; i++) {
+            if (mop->len == strlen(ims_op_names[i])
+                && memcmp(mop->data, ims_op_names[i], mop->len) == 0)
+            {
+                op->op = i;
+            }
+        }
+
+        if (op->op == 0) {
+            return ims_reject(v, 400, IMS_IMG_0001,
+                              "Operation %zu: \"op\" must be add, replace "
+                              "or remove.", op->index);
+        }
+
+        path = &m->member[IMS_MEMBER_PATH];
+
+        if (path->kind != IMS_JSON_STRING) {
+            return ims_reject(v, 400, IMS_IMG_0001,
+                              "Operation %zu: \"path\" must be a string.",
+                              op->index);
+        }
+
+    } else {
+        found = 0;
+        path = NULL;
+
+        for (i = 0; i < 3; i++) {
+            if (m->member[IMS_MEMBER_ADD + i].kind != IMS_JSON_ABSENT) {
+                found++;
+                path = &m->member[IMS_MEMBER_ADD + i];
+                op->op = IMS_OP_ADD + i;
+            }
+        }
+
+        if (found != 1) {
+            return ims_reject(v, 400, IMS_IMG_0001,
+                              "Operation %zu: a v2.0 operation needs exactly "
+                              "one member named add, replace or remove.",
+                              op->index);
+        }
+
+        if (path->kind != IMS_JSON_STRING) {
+            return ims_reject(v, 400, IMS_IMG_0001,
+                              "Operation %zu: \"%s\" must be a path string.",
+                              op->index, v20_ops[op->op - IMS_OP_ADD]);
+        }
+    }
+
+    op->value_kind = m->member[IMS_MEMBER_VALUE].kind;
+    op->value = m->member[IMS_MEMBER_VALUE].data;
+    op->value_len = m->member[IMS_MEMBER_VALUE].len;
+
+    if (op->op != IMS_OP_REMOVE && op->value_kind == IMS_JSON_ABSENT) {
+        return ims_reject(v, 400, IMS_IMG_0001,
+                          "Operation %zu: \"%s\" requires a member named "
+                          "\"value\".", op->index, ims_op_names[op->op]);
+    }
+
+    return ims_path_decode(path, op, v);
+}
+
+
+static int
+ims_judge_image_name(const ims_op_t *op, ims_verdict_t *v)
+{
+    ims_string_scan_t  scan;
+
+    if (op->op == IMS_OP_REMOVE || op->value_kind == IMS_JSON_NULL
+        || (op->value_kind == IMS_JSON_STRING && op->value_len == 0))
+    {
+        return ims_reject(v, 400, IMS_IMG_0013,
+                          "Operation %zu: 'name' cannot be removed or "
+                          "emptied.", op->index);
+    }
+
+    if (op->value_kind != IMS_JSON_STRING) {
+        return ims_reject(v, 400, IMS_IMG_0003,
+                          "Operation %zu: 'name' must be a string.",
+                          op->index);
+    }
+
+    ims_scan_string(op->value, op->value_len, ims_image_name_char, &scan);
+
+    if (scan.chars > IMS_IMAGE_NAME_MAX_CHARS) {
+        return ims_reject(v, 400, IMS_IMG_0002,
+                          "Operation %zu: 'name' has %zu characters.",
+                          op->index, scan.chars);
+    }
+
+    if (!scan.valid || op->value[0] == ' '
+        || op->value[op->value_len - 1] == ' ')
+    {
+        return ims_reject(v, 400, IMS_IMG_0003,
+                          "Operation %zu: 'name' may hold letters, digits, "
+                          "\"-\", \".\", \"_\", CJK ideographs and inner "
+                          "spaces only.", op->index);
+    }
+
+    return 0;
+}
+
+
+static int
+ims_judge_description(const ims_op_t *op, ims_verdict_t *v)
+{
+    ims_string_scan_t  scan;
+
+    if (op->op == IMS_OP_REMOVE) {
+        return 0;
+    }
+
+    if (op->value_kind != IMS_JSON_STRING) {
+        return ims_reject(v, 400, IMS_IMG_0054,
+                          "Operation %zu: '__description' must be a string.",
+                          op->index);
+    }
+
+    ims_scan_string(op->value, op->value_len, ims_description_char, &scan);
+
+    if (scan.chars > IMS_DESCRIPTION_MAX_CHARS) {
+        return ims_reject(v, 400, IMS_IMG_0004,
+                          "Operation %zu: '__description' has %zu "
+                          "characters.", op->index, scan.chars);
+    }
+
+    if (!scan.valid) {
+        return ims_reject(v, 400, IMS_IMG_0054,
+                          "Operation %zu: '__description' must not hold CR, "
+                          "LF, \"<\", \">\" or characters outside the BMP.",
+                          op->index);
+    }
+
+    return 0;
+}
+
+
+static int
+ims_judge_custom(const ims_op_t *op, ims_verdict_t *v)
+{
+    char               show[IMS_SHOW_MAX];
+    ims_string_scan_t  scan;
+
+    if (op->op == IMS_OP_REMOVE) {
+        return 0;
+    }
+
+    ims_escape(show, sizeof(show), op->name, op->name_len);
+
+    if (op->value_kind != IMS_JSON_STRING) {
+        return ims_reject(v, 400, IMS_IMG_0001,
+                          "Operation %zu: the value of '%s' must be a "
+                          "string.", op->index, show);
+    }
+
+    if (op->value_len > IMS_CUSTOM_VALUE_MAX_BYTES) {
+        return ims_reject(v, 400, IMS_IMG_0001,
+                          "Operation %zu: the value of '%s' is longer than "
+                          "%d bytes.", op->index, show,
+                          IMS_CUSTOM_VALUE_MAX_BYTES);
+    }
+
+    ims_scan_string(op->value, op->value_len, NULL, &scan);
+
+    if (!scan.valid) {
+        return ims_reject(v, 400, IMS_IMG_0001,
+                          "Operation %zu: the value of '%s' holds characters "
+                          "outside the BMP.", op->index, show);
+    }
+
+    return 0;
+}
+
+
+int
+ims_op_judge(const ims_op_t *op, ims_verdict_t *v)
+{
+    char  show[IMS_SHOW_MAX];
+
+    if (ims_is_system_attribute(op->name, op->name_len)) {
+        ims_escape(show, sizeof(show), op->name, op->name_len);
+
+        return ims_reject(v, 400, IMS_IMG_0105,
+                          "Operation %zu: '%s' is a system attribute and "
+                          "cannot be changed.", op->index, show);
+    }
+
+    if (op->name_len == 4 && memcmp(op->name, "name", 4) == 0) {
+        return ims_judge_image_name(op, v);
+    }
+
+    if (op->name_len == 13 && memcmp(op->name, "__description", 13) == 0) {
+        return ims_judge_description(op, v);
+    }
+
+    return ims_judge_custom(op, v);
+}
+
+
+typedef struct {
+    ims_dialect_t   dialect;
+    ims_op_t        op;
+} ims_patch_ctx_t;
+
+
+static int
+ims_patch_emit(void *data, const ims_members_t *m, ims_verdict_t *v)
+{
+    ims_patch_ctx_t  *ctx;
+
+    ctx = data;
+
+    if (ims_op_from_members(ctx->dialect, m, &ctx->op, v) != 0) {
+        return -1;
+    }
+
+    return ims_op_judge(&ctx->op, v);
+}
+
+
+static int
+ims_is_json_blank(const ims_uchar_t *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+int
+ims_patch_validate(ims_dialect_t dialect, const ims_uchar_t *body,
+    size_t len, const ims_patch_conf_t *conf, ims_verdict_t *v)
+{
+    ims_patch_ctx_t  ctx;
+
+    ims_verdict_pass(v);
+
+    if (ims_is_json_blank(body, len)) {
+        return ims_reject(v, 400, IMS_IMG_0007,
+                          "A JSON array of operations is required.");
+    }
+
+    ctx.dialect = dialect;
+
+    return ims_read_patch_jansson(body, len, conf, ims_patch_emit, &ctx, v);
+}
