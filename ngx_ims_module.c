@@ -258,7 +258,7 @@ ngx_http_ims_content_type(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
         ims_escape(show, sizeof(show), h->value.data, h->value.len);
 
         return ims_reject(&ctx->verdict, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                          IMS_IMG_0001, "Content-Type \"%s\": %s.", show,
+                          IMS_IMG_0001, "Content-Type '%s': %s.", show,
                           why);
     }
 

@@ -119,7 +119,7 @@ ims_path_decode(const ims_member_t *path, ims_op_t *op, ims_verdict_t *v)
 
     if (p == last || *p != '/') {
         return ims_reject(v, 400, IMS_IMG_0001,
-                          "Operation %zu: the path must start with \"/\".",
+                          "Operation %zu: the path must start with '/'.",
                           op->index);
     }
 
@@ -137,7 +137,7 @@ ims_path_decode(const ims_member_t *path, ims_op_t *op, ims_verdict_t *v)
         if (ch == '~') {
             if (p + 1 == last || (p[1] != '0' && p[1] != '1')) {
                 return ims_reject(v, 400, IMS_IMG_0001,
-                                  "Operation %zu: \"~\" in the path must be "
+                                  "Operation %zu: '~' in the path must be "
                                   "followed by 0 or 1.", op->index);
             }
 
@@ -213,7 +213,7 @@ ims_op_from_members(ims_dialect_t dialect, const ims_members_t *m,
 
         if (mop->kind != IMS_JSON_STRING) {
             return ims_reject(v, 400, IMS_IMG_0001,
-                              "Operation %zu: \"op\" must be a string: add, "
+                              "Operation %zu: 'op' must be a string: add, "
                               "replace or remove.", op->index);
         }
 
@@ -229,7 +229,7 @@ ims_op_from_members(ims_dialect_t dialect, const ims_members_t *m,
 
         if (op->op == 0) {
             return ims_reject(v, 400, IMS_IMG_0001,
-                              "Operation %zu: \"op\" must be add, replace "
+                              "Operation %zu: 'op' must be add, replace "
                               "or remove.", op->index);
         }
 
@@ -237,7 +237,7 @@ ims_op_from_members(ims_dialect_t dialect, const ims_members_t *m,
 
         if (path->kind != IMS_JSON_STRING) {
             return ims_reject(v, 400, IMS_IMG_0001,
-                              "Operation %zu: \"path\" must be a string.",
+                              "Operation %zu: 'path' must be a string.",
                               op->index);
         }
 
@@ -262,7 +262,7 @@ ims_op_from_members(ims_dialect_t dialect, const ims_members_t *m,
 
         if (path->kind != IMS_JSON_STRING) {
             return ims_reject(v, 400, IMS_IMG_0001,
-                              "Operation %zu: \"%s\" must be a path string.",
+                              "Operation %zu: '%s' must be a path string.",
                               op->index, v20_ops[op->op - IMS_OP_ADD]);
         }
     }
@@ -273,8 +273,8 @@ ims_op_from_members(ims_dialect_t dialect, const ims_members_t *m,
 
     if (op->op != IMS_OP_REMOVE && op->value_kind == IMS_JSON_ABSENT) {
         return ims_reject(v, 400, IMS_IMG_0001,
-                          "Operation %zu: \"%s\" requires a member named "
-                          "\"value\".", op->index, ims_op_names[op->op]);
+                          "Operation %zu: '%s' requires a member named "
+                          "'value'.", op->index, ims_op_names[op->op]);
     }
 
     return ims_path_decode(path, op, v);
@@ -313,7 +313,7 @@ ims_judge_image_name(const ims_op_t *op, ims_verdict_t *v)
     {
         return ims_reject(v, 400, IMS_IMG_0003,
                           "Operation %zu: 'name' may hold letters, digits, "
-                          "\"-\", \".\", \"_\", CJK ideographs and inner "
+                          "'-', '.', '_', CJK ideographs and inner "
                           "spaces only.", op->index);
     }
 
@@ -347,7 +347,7 @@ ims_judge_description(const ims_op_t *op, ims_verdict_t *v)
     if (!scan.valid) {
         return ims_reject(v, 400, IMS_IMG_0054,
                           "Operation %zu: '__description' must not hold CR, "
-                          "LF, \"<\", \">\" or characters outside the BMP.",
+                          "LF, angle brackets or characters outside the BMP.",
                           op->index);
     }
 

@@ -196,7 +196,8 @@ sub _start_nginx {
     if ($pid == 0) {
         open STDOUT, '>', "$d/stderr.log";
         open STDERR, '>&', \*STDOUT;
-        exec($BINARY, '-p', "$d/", '-c', "$d/nginx.conf", '-e', "$d/error.log");
+        exec($BINARY, "-p", "$d/", "-c", "$d/nginx.conf", "-e", "$d/error.log")
+            or POSIX::_exit(127);
         POSIX::_exit(127);
     }
     $self->{pid} = $pid;
@@ -448,7 +449,7 @@ sub upstream_requests {
             my ($n, $v) = /^([^:]+):[ \t]*(.*?)[ \t]*$/ or next;
             push @{ $h{lc $n} }, $v;
         }
-        if (($h{'transfer-encoding'}[0] // '') =~ /chunked/i) {
+        if (join(',', @{ $h{'transfer-encoding'} // [] }) =~ /chunked/i) {
             ($body) = Recorder::dechunk($raw, length($head) + 4);
         }
         push @reqs, { method => $method, uri => $uri, headers => \%h,
@@ -463,10 +464,18 @@ sub upstream_count { scalar(my @r = $_[0]->upstream_requests) }
 ### HTTP/2 and config checks
 
 # Run nghttp (h2c, prior knowledge) with @args; arguments starting with "/"
-# become http://127.0.0.1:PORT/...  Returns (stdout+stderr, exit code).
+# (not option values such as -d /file) become http://127.0.0.1:PORT/...
+# Returns (stdout+stderr, exit code).
+my %nghttp_value = map { $_ => 1 }
+    qw(-d --data -r --har -H --header --trailer -t --timeout -m --multiply
+       -w --window-bits -W --connection-window-bits -p --pri -c -b -M);
+
 sub nghttp {
     my ($self, @args) = @_;
-    @args = map { m{^/} ? "http://127.0.0.1:$self->{port}$_" : $_ } @args;
+    for my $i (0 .. $#args) {
+        next if $args[$i] !~ m{^/} || $i > 0 && $nghttp_value{ $args[$i - 1] };
+        $args[$i] = "http://127.0.0.1:$self->{port}$args[$i]";
+    }
     return _run('nghttp', '-t', $TIMEOUT, @args);
 }
 

@@ -1,1 +1,655 @@
-int main(void) { return 0; }
+
+/*
+ * Unit tests of the validation core, table-driven: one row per rule of
+ * gateway-rules.md.  Prints "N passed, N failed" and exits non-zero on any
+ * failure.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "ims.h"
+
+
+static int  passed, failed;
+
+
+#define V20  IMS_PATCH_V20
+#define V21  IMS_PATCH_V21
+#define NONE IMS_PATCH_NONE
+
+
+static void
+check(int ok, const char *what, const char *input, const char *detail)
+{
+    if (ok) {
+        passed++;
+        return;
+    }
+
+    failed++;
+    printf("FAIL %s: %s%s%s\n", what, input, detail ? " -> " : "",
+           detail ? detail : "");
+}
+
+
+/* every error body must be valid JSON with exactly the expected code */
+
+static void
+check_error_body(const ims_verdict_t *v, const char *input)
+{
+    size_t        size, len;
+    json_t       *root;
+    ims_uchar_t  *buf;
+    const char   *code, *message;
+
+    size = ims_error_body_size(v);
+    buf = malloc(size + 1);
+    len = ims_error_body(v, buf);
+
+    check(len == size, "error body size", input, NULL);
+
+    root = json_loadb((char *) buf, len,
+                      JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
+    code = NULL;
+    message = NULL;
+
+    if (root) {
+        json_unpack(root, "{s:{s:s,s:s}}", "error", "code", &code,
+                    "message", &message);
+    }
+
+    check(root && code && message
+          && strcmp(code, ims_code_name(v->code)) == 0
+          && strncmp(message, ims_code_text(v->code),
+                     strlen(ims_code_text(v->code))) == 0
+          && strchr(message, '<') == NULL,
+          "error body is IMS JSON", input, (char *) buf);
+
+    json_decref(root);
+    free(buf);
+}
+
+
+typedef struct {
+    ims_dialect_t   dialect;
+    const char     *body;
+    int             status;
+    ims_code_t      code;
+} patch_case_t;
+
+
+#define OK    0, IMS_OK
+#define E0001 400, IMS_IMG_0001
+#define E0002 400, IMS_IMG_0002
+#define E0003 400, IMS_IMG_0003
+#define E0004 400, IMS_IMG_0004
+#define E0007 400, IMS_IMG_0007
+#define E0013 400, IMS_IMG_0013
+#define E0054 400, IMS_IMG_0054
+#define E0105 400, IMS_IMG_0105
+
+
+static const patch_case_t  patch_cases[] = {
+
+    /* 3.1 document */
+    { V21, "", E0007 },
+    { V21, " \t\r\n", E0007 },
+    { V21, "[]", OK },
+    { V21, " [ ] \n", OK },
+    { V21, "{}", E0001 },
+    { V21, "\"x\"", E0001 },
+    { V21, "null", E0001 },
+    { V21, "[1]", E0001 },
+    { V21, "[[]]", E0001 },
+    { V21, "[{\"op\":\"remove\",\"path\":\"/x\"},null]", E0001 },
+    { V21, "\xef\xbb\xbf[]", E0001 },
+    { V21, "[]/* c */", E0001 },
+    { V21, "[] x", E0001 },
+    { V21, "[][]", E0001 },
+    { V21, "[{'op':'remove','path':'/x'}]", E0001 },
+    { V21, "[{op:\"remove\",\"path\":\"/x\"}]", E0001 },
+    { V21, "[{\"op\":\"remove\",\"path\":\"/x\"},]", E0001 },
+    { V21, "[{\"op\":\"remove\",\"path\":\"/x\",\"value\":NaN}]", E0001 },
+    { V21, "[{\"op\":\"remove\",\"path\":\"/x\",\"value\":Infinity}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/x\",\"value\":\"a\tb\"}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/x\",\"value\":\"\xff\"}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/x\",\"value\":\"\xc0\xaf\"}]",
+      E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/x\",\"value\":\"\xed\xa0\x80\"}]",
+      E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/x\",\"value\":\"\\ud800\"}]",
+      E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/x\",\"value\":\"\\udc00x\"}]",
+      E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/x\",\"value\":\"a\\u0000b\"}]", OK },
+
+    /* duplicate members anywhere, compared after unescaping */
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\",\"path\":\"/__os_bit\","
+           "\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"replace\",\"\\u006fp\":\"add\",\"path\":\"/x\","
+           "\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"remove\",\"path\":\"/x\",\"value\":{\"a\":1,"
+           "\"a\":2}}]", E0001 },
+    { V21, "[{\"op\":\"remove\",\"path\":\"/x\",\"x\":1,\"x\":1}]", E0001 },
+    { V21, "[{\"op\":\"remove\",\"path\":\"/x\",\"value\":{\"a\":1,"
+           "\"b\":{\"a\":1}}}]", OK },
+
+    /* limits: depth 32 (the array is depth 1), 1000 operations */
+    { V21, "[{\"op\":\"remove\",\"path\":\"/x\",\"value\":"
+           "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}]",
+      OK },
+    { V21, "[{\"op\":\"remove\",\"path\":\"/x\",\"value\":"
+           "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}]",
+      E0001 },
+
+    /* 3.2 v2.1 operations */
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"ok\"}]", OK },
+    { V21, "[{\"op\":\"add\",\"path\":\"/name\",\"value\":\"ok\"}]", OK },
+    { V21, "[{\"op\":\"remove\",\"path\":\"/custom\"}]", OK },
+    { V21, "[{\"op\":\"remove\",\"path\":\"/custom\",\"value\":[1,{}]}]", OK },
+    { V21, "[{\"path\":\"/name\",\"value\":\"ok\"}]", E0001 },
+    { V21, "[{\"op\":null,\"path\":\"/name\",\"value\":\"ok\"}]", E0001 },
+    { V21, "[{\"op\":1,\"path\":\"/name\",\"value\":\"ok\"}]", E0001 },
+    { V21, "[{\"op\":\"Replace\",\"path\":\"/name\",\"value\":\"ok\"}]",
+      E0001 },
+    { V21, "[{\"op\":\"move\",\"path\":\"/name\",\"from\":\"/x\"}]", E0001 },
+    { V21, "[{\"op\":\"copy\",\"path\":\"/name\",\"from\":\"/x\"}]", E0001 },
+    { V21, "[{\"op\":\"test\",\"path\":\"/name\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"replace \",\"path\":\"/name\",\"value\":\"x\"}]",
+      E0001 },
+    { V21, "[{\"op\":\"replace\",\"value\":\"ok\"}]", E0001 },
+    { V21, "[{\"op\":\"replace\",\"path\":null,\"value\":\"ok\"}]", E0001 },
+    { V21, "[{\"op\":\"replace\",\"path\":[\"/name\"],\"value\":\"ok\"}]",
+      E0001 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\"}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/custom\"}]", E0001 },
+    { V21, "[{\"replace\":\"/name\",\"value\":\"ok\"}]", E0001 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"ok\","
+           "\"remove\":\"/__os_bit\"}]", OK },
+
+    /* 3.2 v2.0 operations: the op key names the path */
+    { V20, "[{\"replace\":\"/name\",\"value\":\"ok\"}]", OK },
+    { V20, "[{\"add\":\"/custom\",\"value\":\"v\"}]", OK },
+    { V20, "[{\"remove\":\"/custom\"}]", OK },
+    { V20, "[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"ok\"}]",
+      E0001 },
+    { V20, "[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"ok\","
+           "\"remove\":\"/__os_bit\"}]", E0105 },
+    { V20, "[{\"replace\":\"/name\",\"add\":\"/x\",\"value\":\"ok\"}]",
+      E0001 },
+    { V20, "[{\"replace\":null,\"value\":\"ok\"}]", E0001 },
+    { V20, "[{\"replace\":5,\"value\":\"ok\"}]", E0001 },
+    { V20, "[{\"replace\":\"/name\"}]", E0001 },
+    { V20, "[{\"remove\":\"/custom\",\"value\":NaN}]", E0001 },
+    { V20, "[{\"replace\":\"/__imagetype\",\"value\":\"gold\"}]", E0105 },
+
+    /* 3.3 paths */
+    { V21, "[{\"op\":\"add\",\"path\":\"name\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/a/b\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"//x\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/x/\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/tags/0\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/locations/-\",\"value\":\"x\"}]",
+      E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/a~1b\",\"value\":\"x\"}]", OK },
+    { V21, "[{\"op\":\"add\",\"path\":\"/tricky~01\",\"value\":\"x\"}]", OK },
+    { V21, "[{\"op\":\"add\",\"path\":\"/a~2\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/a~\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/a~~1\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/\\u006eame\",\"value\":\"a b\"}]",
+      OK },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/\\u006eame\",\"value\":\" x\"}]",
+      E0003 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/ __os_bit\",\"value\":\"x\"}]",
+      E0001 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/__os_bit \",\"value\":\"x\"}]",
+      E0001 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/\\u00a0__os_bit\","
+           "\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/__os_bit\\u3000\","
+           "\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/\\t__os_bit\","
+           "\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/a b\",\"value\":\"x\"}]", OK },
+    { V21, "[{\"op\":\"add\",\"path\":\"/a\\u0000b\",\"value\":\"x\"}]",
+      E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/a\\u007fb\",\"value\":\"x\"}]",
+      E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/a\\u0085b\",\"value\":\"x\"}]",
+      E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/a\\u200bb\",\"value\":\"x\"}]",
+      E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/\\u200e__os_bit\",\"value\":\"x\"}]",
+      E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/\\ufeffx\",\"value\":\"x\"}]",
+      E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/a\\u00adb\",\"value\":\"x\"}]",
+      E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/\\ud83d\\ude00\",\"value\":\"x\"}]",
+      E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/\xe4\xb8\xad\",\"value\":\"x\"}]",
+      OK },
+
+    /* 3.4 system attributes (every one is checked in test_catalog) */
+    { V21, "[{\"op\":\"replace\",\"path\":\"/__imagetype\","
+           "\"value\":\"gold\"}]", E0105 },
+    { V21, "[{\"op\":\"remove\",\"path\":\"/__os_bit\"}]", E0105 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/os_glance_import\","
+           "\"value\":\"x\"}]", E0105 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/os_glance\",\"value\":\"x\"}]",
+      E0105 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/os_glanc\",\"value\":\"x\"}]", OK },
+    { V21, "[{\"op\":\"add\",\"path\":\"/__imagetypes\",\"value\":\"x\"}]",
+      OK },
+    { V21, "[{\"op\":\"add\",\"path\":\"/__IMAGETYPE\",\"value\":\"x\"}]",
+      OK },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/__imagetype\"}]", E0001 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/\\u005f\\u005fos_bit\","
+           "\"value\":\"x\"}]", E0105 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"ok\"},"
+           "{\"op\":\"remove\",\"path\":\"/status\"}]", E0105 },
+    { V21, "[{\"op\":\"remove\",\"path\":\"/status\"},"
+           "{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"\"}]", E0105 },
+
+    /* name */
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\",\"value\":null}]", E0013 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"\"}]", E0013 },
+    { V21, "[{\"op\":\"remove\",\"path\":\"/name\"}]", E0013 },
+    { V20, "[{\"remove\":\"/name\"}]", E0013 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\",\"value\":5}]", E0003 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\",\"value\":true}]", E0003 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\",\"value\":[\"a\"]}]",
+      E0003 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"a\"}]", OK },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\","
+           "\"value\":\"Ubuntu-20.04_x86 64\"}]", OK },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\","
+           "\"value\":\"\xe9\x95\x9c\xe5\x83\x8f-1\"}]", OK },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\" a\"}]",
+      E0003 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"a \"}]",
+      E0003 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\" \"}]",
+      E0003 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"a/b\"}]",
+      E0003 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"a\\tb\"}]",
+      E0003 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\","
+           "\"value\":\"caf\xc3\xa9\"}]", E0003 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/name\","
+           "\"value\":\"\\ud83d\\ude00\"}]", E0003 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/NAME\",\"value\":\" x\"}]", OK },
+
+    /* __description */
+    { V21, "[{\"op\":\"replace\",\"path\":\"/__description\","
+           "\"value\":\"ims test\"}]", OK },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/__description\","
+           "\"value\":\"\"}]", OK },
+    { V21, "[{\"op\":\"remove\",\"path\":\"/__description\"}]", OK },
+    { V21, "[{\"op\":\"add\",\"path\":\"/__description\","
+           "\"value\":\"a\\rb\"}]", E0054 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/__description\","
+           "\"value\":\"a\\nb\"}]", E0054 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/__description\","
+           "\"value\":\"<b>\"}]", E0054 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/__description\","
+           "\"value\":\"a>b\"}]", E0054 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/__description\","
+           "\"value\":\"\\ud83d\\ude00\"}]", E0054 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/__description\",\"value\":1}]",
+      E0054 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/__description\",\"value\":null}]",
+      E0054 },
+
+    /* custom attributes */
+    { V21, "[{\"op\":\"add\",\"path\":\"/custom\",\"value\":\"v\"}]", OK },
+    { V21, "[{\"op\":\"add\",\"path\":\"/custom\",\"value\":\"\"}]", OK },
+    { V21, "[{\"op\":\"add\",\"path\":\"/custom\",\"value\":1}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/custom\",\"value\":true}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/custom\",\"value\":null}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/custom\",\"value\":[]}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/custom\",\"value\":{}}]", E0001 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/custom\","
+           "\"value\":\"\\ud83d\\ude00\"}]", E0001 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/custom\","
+           "\"value\":\"\xf0\x9f\x98\x80\"}]", E0001 },
+    { V21, "[{\"op\":\"replace\",\"path\":\"/custom\","
+           "\"value\":\"\xe4\xb8\xad <>\\r\\n\"}]", OK },
+};
+
+
+static void
+test_patch_cases(void)
+{
+    size_t             i;
+    ims_verdict_t      v;
+    ims_patch_conf_t   conf;
+    const patch_case_t *c;
+    char               got[IMS_DETAIL_MAX + 32];
+
+    ims_patch_conf_init(&conf);
+
+    for (i = 0; i < sizeof(patch_cases) / sizeof(patch_cases[0]); i++) {
+        c = &patch_cases[i];
+
+        ims_patch_validate(c->dialect, (const ims_uchar_t *) c->body,
+                           strlen(c->body), &conf, &v);
+
+        snprintf(got, sizeof(got), "%d %s %s", v.status,
+                 ims_code_name(v.code), v.detail);
+
+        check(v.status == c->status && v.code == c->code,
+              c->dialect == V20 ? "patch v2.0" : "patch v2.1", c->body, got);
+
+        if (v.status) {
+            check_error_body(&v, c->body);
+        }
+    }
+}
+
+
+static void
+validate_buf(ims_dialect_t dialect, const char *body, size_t len,
+    int status, ims_code_t code, const char *what)
+{
+    ims_verdict_t     v;
+    ims_patch_conf_t  conf;
+
+    ims_patch_conf_init(&conf);
+    ims_patch_validate(dialect, (const ims_uchar_t *) body, len, &conf, &v);
+
+    check(v.status == status && v.code == code, what, "", v.detail);
+
+    if (v.status) {
+        check_error_body(&v, what);
+    }
+}
+
+
+static char *
+repeat(const char *head, const char *unit, size_t n, const char *tail)
+{
+    char    *s, *p;
+    size_t   i;
+
+    s = malloc(strlen(head) + strlen(unit) * n + strlen(tail) + 1);
+    p = stpcpy(s, head);
+
+    for (i = 0; i < n; i++) {
+        p = stpcpy(p, unit);
+    }
+
+    strcpy(p, tail);
+
+    return s;
+}
+
+
+/* boundaries that need long inputs */
+
+static void
+test_limits(void)
+{
+    char  *s, *ops;
+
+    /* names: 128 characters, counted as code points */
+    s = repeat("[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"", "a",
+               128, "\"}]");
+    validate_buf(V21, s, strlen(s), OK, "name of 128 characters");
+    free(s);
+
+    s = repeat("[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"", "a",
+               129, "\"}]");
+    validate_buf(V21, s, strlen(s), E0002, "name of 129 characters");
+    free(s);
+
+    s = repeat("[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"",
+               "\xe4\xb8\xad", 128, "\"}]");
+    validate_buf(V21, s, strlen(s), OK, "name of 128 CJK characters");
+    free(s);
+
+    s = repeat("[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"", "<",
+               129, "\"}]");
+    validate_buf(V21, s, strlen(s), E0002, "too long wins over format");
+    free(s);
+
+    /* descriptions: 1024 characters */
+    s = repeat("[{\"op\":\"add\",\"path\":\"/__description\",\"value\":\"",
+               "\xe4\xb8\xad", 1024, "\"}]");
+    validate_buf(V21, s, strlen(s), OK, "description of 1024 characters");
+    free(s);
+
+    s = repeat("[{\"op\":\"add\",\"path\":\"/__description\",\"value\":\"",
+               "a", 1025, "\"}]");
+    validate_buf(V21, s, strlen(s), E0004, "description of 1025 characters");
+    free(s);
+
+    /* attribute names: 255 characters */
+    s = repeat("[{\"op\":\"add\",\"path\":\"/", "\xe4\xb8\xad", 255,
+               "\",\"value\":\"x\"}]");
+    validate_buf(V21, s, strlen(s), OK, "attribute name of 255 characters");
+    free(s);
+
+    s = repeat("[{\"op\":\"add\",\"path\":\"/", "a", 256,
+               "\",\"value\":\"x\"}]");
+    validate_buf(V21, s, strlen(s), E0001, "attribute name of 256");
+    free(s);
+
+    s = repeat("[{\"op\":\"add\",\"path\":\"/", "a", 5000,
+               "\",\"value\":\"x\"}]");
+    validate_buf(V21, s, strlen(s), E0001, "attribute name of 5000");
+    free(s);
+
+    /* custom values: 65535 bytes after unescaping */
+    s = repeat("[{\"op\":\"add\",\"path\":\"/c\",\"value\":\"", "a", 65535,
+               "\"}]");
+    validate_buf(V21, s, strlen(s), OK, "custom value of 65535 bytes");
+    free(s);
+
+    s = repeat("[{\"op\":\"add\",\"path\":\"/c\",\"value\":\"", "a", 65536,
+               "\"}]");
+    validate_buf(V21, s, strlen(s), E0001, "custom value of 65536 bytes");
+    free(s);
+
+    s = repeat("[{\"op\":\"add\",\"path\":\"/c\",\"value\":\"", "\\u0041",
+               65535, "\"}]");
+    validate_buf(V21, s, strlen(s), OK, "escaped value, 65535 decoded");
+    free(s);
+
+    /* operations: 1000 */
+    ops = repeat("[", "{\"op\":\"remove\",\"path\":\"/c\"},", 999,
+                 "{\"op\":\"remove\",\"path\":\"/c\"}]");
+    validate_buf(V21, ops, strlen(ops), OK, "1000 operations");
+    free(ops);
+
+    ops = repeat("[", "{\"op\":\"remove\",\"path\":\"/c\"},", 1000,
+                 "{\"op\":\"remove\",\"path\":\"/c\"}]");
+    validate_buf(V21, ops, strlen(ops), E0001, "1001 operations");
+    free(ops);
+
+    /* nesting far beyond jansson's own limit */
+    s = repeat("", "[", 100000, "");
+    validate_buf(V21, s, strlen(s), E0001, "100000 levels deep");
+    free(s);
+
+    /* a NUL byte in the raw body */
+    validate_buf(V21, "[]\0", 3, E0001, "raw NUL after the document");
+}
+
+
+/* every catalog entry, every op, both dialects; case-sensitive */
+
+static void
+test_catalog(void)
+{
+    size_t       i, k;
+    char         body[512], what[128];
+    const char  *name;
+    static const char  *fmt21[] = {
+        "[{\"op\":\"add\",\"path\":\"/%s\",\"value\":\"x\"}]",
+        "[{\"op\":\"replace\",\"path\":\"/%s\",\"value\":\"x\"}]",
+        "[{\"op\":\"remove\",\"path\":\"/%s\"}]",
+    };
+    static const char  *fmt20[] = {
+        "[{\"add\":\"/%s\",\"value\":\"x\"}]",
+        "[{\"replace\":\"/%s\",\"value\":\"x\"}]",
+        "[{\"remove\":\"/%s\"}]",
+    };
+
+    check(ims_system_attribute_count() == 70, "catalog size", "", NULL);
+
+    for (i = 0; (name = ims_system_attribute_name(i)) != NULL; i++) {
+        for (k = 0; k < 3; k++) {
+            snprintf(what, sizeof(what), "system attribute %s", name);
+
+            snprintf(body, sizeof(body), fmt21[k], name);
+            validate_buf(V21, body, strlen(body), E0105, what);
+
+            snprintf(body, sizeof(body), fmt20[k], name);
+            validate_buf(V20, body, strlen(body), E0105, what);
+        }
+
+        check(!ims_is_system_attribute((const ims_uchar_t *) name + 1,
+                                       strlen(name) - 1),
+              "catalog suffix is not a system attribute", name, NULL);
+    }
+}
+
+
+typedef struct {
+    const char     *value;
+    ims_dialect_t   dialect;
+} media_case_t;
+
+
+static const media_case_t  media_cases[] = {
+    { "application/openstack-images-v2.1-json-patch", V21 },
+    { "application/openstack-images-v2.0-json-patch", V20 },
+    { "Application/OpenStack-Images-v2.1-JSON-Patch", V21 },
+    { "APPLICATION/OPENSTACK-IMAGES-V2.0-JSON-PATCH", V20 },
+    { "  application/openstack-images-v2.1-json-patch  ", V21 },
+    { "application/openstack-images-v2.1-json-patch;", V21 },
+    { "application/openstack-images-v2.1-json-patch;;", V21 },
+    { "application/openstack-images-v2.1-json-patch ; ; ", V21 },
+    { "application/openstack-images-v2.1-json-patch; charset=utf-8", V21 },
+    { "application/openstack-images-v2.1-json-patch;charset=UTF-8", V21 },
+    { "application/openstack-images-v2.1-json-patch ; charset = \"UTF-8\"",
+      V21 },
+    { "application/openstack-images-v2.1-json-patch; charset=\"utf\\-8\"",
+      V21 },
+    { "application/openstack-images-v2.1-json-patch; foo=bar; x=\"a;b\"",
+      V21 },
+    { "application/openstack-images-v2.1-json-patch\t;\tq=1", V21 },
+    { "application/openstack-images-v2.1-json-patch; charset=latin1", NONE },
+    { "application/openstack-images-v2.1-json-patch; charset=\"utf-16\"",
+      NONE },
+    { "application/openstack-images-v2.1-json-patch; charset=", NONE },
+    { "application/openstack-images-v2.1-json-patch; charset=\"\"", NONE },
+    { "application/openstack-images-v2.1-json-patch; foo", NONE },
+    { "application/openstack-images-v2.1-json-patch; foo=\"bar", NONE },
+    { "application/openstack-images-v2.1-json-patch; =x", NONE },
+    { "application/openstack-images-v2.1-json-patch x", NONE },
+    { "application/openstack-images-v2.1-json-patch, application/json",
+      NONE },
+    { "application/openstack-images-v2.1-json-patch+json", NONE },
+    { "application/openstack-images-v2.2-json-patch", NONE },
+    { "application/openstack-images-v2.1-json-patc", NONE },
+    { "application/json", NONE },
+    { "application/json-patch+json", NONE },
+    { "application/merge-patch+json", NONE },
+    { "", NONE },
+    { "   ", NONE },
+    { "application/", NONE },
+    { "/openstack-images-v2.1-json-patch", NONE },
+    { "application openstack-images-v2.1-json-patch", NONE },
+};
+
+
+static void
+test_media_types(void)
+{
+    size_t               i;
+    const char          *why;
+    ims_dialect_t        d;
+    const media_case_t  *c;
+
+    for (i = 0; i < sizeof(media_cases) / sizeof(media_cases[0]); i++) {
+        c = &media_cases[i];
+        why = NULL;
+
+        d = ims_media_type_parse((const ims_uchar_t *) c->value,
+                                 strlen(c->value), &why);
+
+        check(d == c->dialect, "media type", c->value, why);
+        check(d != NONE || why != NULL, "media type says why", c->value,
+              NULL);
+    }
+
+    check(strcmp(ims_media_type_canonical(V21), ims_media_type_v21) == 0
+          && strcmp(ims_media_type_canonical(V20), ims_media_type_v20) == 0
+          && ims_media_type_canonical(NONE) == NULL,
+          "canonical media types", "", NULL);
+}
+
+
+static void
+test_text(void)
+{
+    char  buf[20];
+
+    check(ims_uuid_is_canonical((const ims_uchar_t *)
+                                "33ad552d-1149-471c-8190-ff6776174a00", 36),
+          "uuid", "lower", NULL);
+    check(ims_uuid_is_canonical((const ims_uchar_t *)
+                                "33AD552D-1149-471c-8190-FF6776174A00", 36),
+          "uuid", "mixed case", NULL);
+    check(!ims_uuid_is_canonical((const ims_uchar_t *)
+                                 "33ad552d1149471c8190ff6776174a00", 32),
+          "uuid", "no dashes", NULL);
+    check(!ims_uuid_is_canonical((const ims_uchar_t *)
+                                 "33ad552d-1149-471c-8190-ff6776174a0g", 36),
+          "uuid", "bad digit", NULL);
+    check(!ims_uuid_is_canonical((const ims_uchar_t *)
+                                 "{3ad552d-1149-471c-8190-ff6776174a00", 36),
+          "uuid", "brace", NULL);
+    check(!ims_uuid_is_canonical((const ims_uchar_t *)
+                                 "33ad552d-1149-471c-8190+ff6776174a00", 36),
+          "uuid", "bad separator", NULL);
+
+    check(ims_utf8_valid((const ims_uchar_t *) "a\xe4\xb8\xad", 4),
+          "utf8", "valid", NULL);
+    check(!ims_utf8_valid((const ims_uchar_t *) "\xe4\xb8", 2),
+          "utf8", "truncated", NULL);
+    check(!ims_utf8_valid((const ims_uchar_t *) "\xf4\x90\x80\x80", 4),
+          "utf8", "above U+10FFFF", NULL);
+    check(!ims_utf8_valid((const ims_uchar_t *) "\xe0\x80\xaf", 3),
+          "utf8", "overlong", NULL);
+
+    ims_escape(buf, sizeof(buf), (const ims_uchar_t *) "a\"<\\", 4);
+    check(strcmp(buf, "a\\u0022\\u003c...") == 0, "escape", buf, NULL);
+
+    ims_escape(buf, sizeof(buf), (const ims_uchar_t *) "\xe4\xb8\xad\xff", 4);
+    check(strcmp(buf, "\xe4\xb8\xad\\u00ff") == 0, "escape utf-8", buf, NULL);
+}
+
+
+int
+main(void)
+{
+    test_patch_cases();
+    test_limits();
+    test_catalog();
+    test_media_types();
+    test_text();
+
+    printf("%d passed, %d failed\n", passed, failed);
+
+    return failed ? 1 : 0;
+}
