@@ -46,7 +46,8 @@ $(NGX_BUILD)/Makefile: config
 
 $(MODULE): $(NGX_BUILD)/Makefile ngx_ims_module.c $(CORE_SRCS) $(CORE_HDRS)
 	$(MAKE) -s -f $(NGX_BUILD)/Makefile -C $(NGX_SRC) modules
-	cp $(NGX_BUILD)/ngx_http_ims_module.so $@
+	@# a new inode: a running nginx keeps mapping the old file
+	cp $(NGX_BUILD)/ngx_http_ims_module.so $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/ims-unit: $(UNIT_SRCS) $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)

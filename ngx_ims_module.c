@@ -19,9 +19,18 @@
 #define NGX_HTTP_IMS_ENFORCE  1
 
 
+typedef enum {
+    NGX_HTTP_IMS_ROUTE_NONE = 0,
+    NGX_HTTP_IMS_ROUTE_PATCH,
+    NGX_HTTP_IMS_ROUTE_QUERY
+} ngx_http_ims_route_e;
+
+
 typedef struct {
     ngx_uint_t           mode;
+    ngx_uint_t           query_unknown;
     ims_patch_conf_t     patch;
+    ims_query_conf_t     query;
 } ngx_http_ims_loc_conf_t;
 
 
@@ -33,13 +42,17 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_ims_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_ims_route_patch(ngx_http_request_t *r,
+static ngx_http_ims_route_e ngx_http_ims_route(ngx_http_request_t *r,
     ngx_str_t *image_id);
+static ngx_int_t ngx_http_ims_query(ngx_http_request_t *r,
+    ngx_http_ims_ctx_t *ctx, ngx_http_ims_loc_conf_t *ilcf);
 static ngx_int_t ngx_http_ims_content_type(ngx_http_request_t *r,
     ngx_http_ims_ctx_t *ctx);
 static void ngx_http_ims_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ims_body(ngx_http_request_t *r, u_char **data,
     size_t *len);
+static ngx_int_t ngx_http_ims_reject(ngx_http_request_t *r,
+    ngx_http_ims_ctx_t *ctx);
 static ngx_int_t ngx_http_ims_send_error(ngx_http_request_t *r,
     ngx_http_ims_ctx_t *ctx);
 static ngx_http_ims_ctx_t *ngx_http_ims_get_ctx(ngx_http_request_t *r);
@@ -59,6 +72,13 @@ static ngx_conf_enum_t  ngx_http_ims_modes[] = {
 };
 
 
+static ngx_conf_enum_t  ngx_http_ims_query_unknown[] = {
+    { ngx_string("pass"), 0 },
+    { ngx_string("reject"), 1 },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_command_t  ngx_http_ims_commands[] = {
 
     { ngx_string("ims_gateway"),
@@ -67,6 +87,13 @@ static ngx_command_t  ngx_http_ims_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ims_loc_conf_t, mode),
       &ngx_http_ims_modes },
+
+    { ngx_string("ims_query_unknown"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ims_loc_conf_t, query_unknown),
+      &ngx_http_ims_query_unknown },
 
       ngx_null_command
 };
@@ -121,6 +148,7 @@ ngx_http_ims_handler(ngx_http_request_t *r)
     ngx_int_t                 rc;
     ngx_str_t                 image_id;
     ngx_http_ims_ctx_t       *ctx;
+    ngx_http_ims_route_e      route;
     ngx_http_ims_loc_conf_t  *ilcf;
 
     ilcf = ngx_http_get_module_loc_conf(r, ngx_http_ims_module);
@@ -132,16 +160,13 @@ ngx_http_ims_handler(ngx_http_request_t *r)
     ctx = ngx_http_ims_get_ctx(r);
 
     if (ctx != NULL) {
-        if (ctx->verdict.status == 0) {
-            return ctx->phase_rc;
-        }
-
-        rc = ngx_http_ims_send_error(r, ctx);
-        ngx_http_finalize_request(r, rc);
-        return NGX_DONE;
+        return ctx->verdict.status ? ngx_http_ims_reject(r, ctx)
+                                   : ctx->phase_rc;
     }
 
-    if (ngx_http_ims_route_patch(r, &image_id) != NGX_OK) {
+    route = ngx_http_ims_route(r, &image_id);
+
+    if (route == NGX_HTTP_IMS_ROUTE_NONE) {
         return NGX_DECLINED;
     }
 
@@ -150,7 +175,12 @@ ngx_http_ims_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (!ims_uuid_is_canonical(image_id.data, image_id.len)) {
+    if (route == NGX_HTTP_IMS_ROUTE_QUERY) {
+        if (ngx_http_ims_query(r, ctx, ilcf) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+    } else if (!ims_uuid_is_canonical(image_id.data, image_id.len)) {
         ims_reject(&ctx->verdict, NGX_HTTP_BAD_REQUEST, IMS_IMG_0066,
                    "The image ID in the path must be a canonical UUID.");
 
@@ -159,10 +189,12 @@ ngx_http_ims_handler(ngx_http_request_t *r)
     }
 
     if (ctx->verdict.status) {
-        /* decided before the body: ngx_http_send_response() discards it */
-        rc = ngx_http_ims_send_error(r, ctx);
-        ngx_http_finalize_request(r, rc);
-        return NGX_DONE;
+        /* decided before the body: the response discards it */
+        return ngx_http_ims_reject(r, ctx);
+    }
+
+    if (route == NGX_HTTP_IMS_ROUTE_QUERY) {
+        return NGX_DECLINED;
     }
 
     ctx->phase_rc = NGX_DONE;
@@ -179,26 +211,64 @@ ngx_http_ims_handler(ngx_http_request_t *r)
 }
 
 
-/* PATCH /v2/images/{image_id}, on the normalized URI */
+/*
+ * Routes are matched on the normalized URI, as the backend decodes the
+ * path too: PATCH /v2/images/{image_id} and GET or HEAD /v2/cloudimages.
+ */
 
-static ngx_int_t
-ngx_http_ims_route_patch(ngx_http_request_t *r, ngx_str_t *image_id)
+static ngx_http_ims_route_e
+ngx_http_ims_route(ngx_http_request_t *r, ngx_str_t *image_id)
 {
-    static const u_char  prefix[] = "/v2/images/";
+    static const u_char  images[] = "/v2/images/";
+    static const u_char  cloudimages[] = "/v2/cloudimages";
+
+    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
+        if (r->uri.len == sizeof(cloudimages) - 1
+            && ngx_strncmp(r->uri.data, cloudimages, r->uri.len) == 0)
+        {
+            return NGX_HTTP_IMS_ROUTE_QUERY;
+        }
+
+        return NGX_HTTP_IMS_ROUTE_NONE;
+    }
 
     if (r->method != NGX_HTTP_PATCH
-        || r->uri.len <= sizeof(prefix) - 1
-        || ngx_strncmp(r->uri.data, prefix, sizeof(prefix) - 1) != 0)
+        || r->uri.len <= sizeof(images) - 1
+        || ngx_strncmp(r->uri.data, images, sizeof(images) - 1) != 0)
     {
-        return NGX_DECLINED;
+        return NGX_HTTP_IMS_ROUTE_NONE;
     }
 
-    image_id->data = r->uri.data + sizeof(prefix) - 1;
-    image_id->len = r->uri.len - (sizeof(prefix) - 1);
+    image_id->data = r->uri.data + sizeof(images) - 1;
+    image_id->len = r->uri.len - (sizeof(images) - 1);
 
     if (ngx_strlchr(image_id->data, image_id->data + image_id->len, '/')) {
-        return NGX_DECLINED;
+        return NGX_HTTP_IMS_ROUTE_NONE;
     }
+
+    return NGX_HTTP_IMS_ROUTE_PATCH;
+}
+
+
+/* the raw query string is judged; on success it is forwarded unchanged */
+
+static ngx_int_t
+ngx_http_ims_query(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
+    ngx_http_ims_loc_conf_t *ilcf)
+{
+    u_char  *scratch;
+
+    if (r->args.len == 0) {
+        return NGX_OK;
+    }
+
+    scratch = ngx_pnalloc(r->pool, r->args.len);
+    if (scratch == NULL) {
+        return NGX_ERROR;
+    }
+
+    ims_query_validate(&ilcf->query, r->args.data, r->args.len, scratch,
+                       &ctx->verdict);
 
     return NGX_OK;
 }
@@ -373,6 +443,21 @@ ngx_http_ims_body(ngx_http_request_t *r, u_char **data, size_t *len)
 }
 
 
+/*
+ * The rejection is sent as a normal response, which keeps the connection
+ * alive (nginx's special 400 page would close it) and discards a body that
+ * was not read; returning NGX_DONE stops the phase engine.
+ */
+
+static ngx_int_t
+ngx_http_ims_reject(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
+{
+    ngx_http_finalize_request(r, ngx_http_ims_send_error(r, ctx));
+
+    return NGX_DONE;
+}
+
+
 static ngx_int_t
 ngx_http_ims_send_error(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
 {
@@ -407,9 +492,6 @@ ngx_http_ims_send_error(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
         h->value.data = (u_char *) ims_accept_patch;
         h->value.len = ngx_strlen(ims_accept_patch);
     }
-
-    /* sent as a normal response: the special 400 page would close the
-     * connection; this also discards a body that was not read */
 
     return ngx_http_send_response(r, ctx->verdict.status,
                                   &ngx_http_ims_json_type, &cv);
@@ -486,6 +568,7 @@ ngx_http_ims_create_loc_conf(ngx_conf_t *cf)
     }
 
     conf->mode = NGX_CONF_UNSET_UINT;
+    conf->query_unknown = NGX_CONF_UNSET_UINT;
     conf->patch.max_depth = NGX_CONF_UNSET_SIZE;
     conf->patch.max_ops = NGX_CONF_UNSET_SIZE;
 
@@ -500,6 +583,8 @@ ngx_http_ims_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_ims_loc_conf_t  *conf = child;
 
     ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_HTTP_IMS_OFF);
+    ngx_conf_merge_uint_value(conf->query_unknown, prev->query_unknown, 0);
+    conf->query.reject_unknown = conf->query_unknown;
     ngx_conf_merge_size_value(conf->patch.max_depth, prev->patch.max_depth,
                               IMS_DEFAULT_MAX_DEPTH);
     ngx_conf_merge_size_value(conf->patch.max_ops, prev->patch.max_ops,

@@ -193,6 +193,18 @@ int ims_patch_validate(ims_dialect_t dialect, const ims_uchar_t *body,
     size_t len, const ims_patch_conf_t *conf, ims_verdict_t *v);
 
 
+/* the query gate */
+
+typedef struct {
+    unsigned        reject_unknown:1;
+} ims_query_conf_t;
+
+void ims_query_conf_init(ims_query_conf_t *conf);
+int ims_query_validate(const ims_query_conf_t *conf, const ims_uchar_t *args,
+    size_t len, ims_uchar_t *scratch, ims_verdict_t *v);
+int ims_time_valid(const ims_uchar_t *p, size_t len);
+
+
 /* the system-attribute catalog */
 
 int ims_is_system_attribute(const ims_uchar_t *name, size_t len);

@@ -266,6 +266,7 @@ sub no_alerts {
 
 sub error_log  { _slurp("$_[0]{dir}/error.log") }
 sub access_log { _slurp("$_[0]{dir}/access.log") }
+sub file       { _slurp("$_[0]{dir}/$_[1]") }    # any file in the test dir
 
 # wait until $code returns true (logs are written after the response)
 sub wait_for {
@@ -326,13 +327,14 @@ sub request {
     my ($self, %a) = @_;
     my ($r) = $self->raw(http_request(%a), expect => 1,
                          head => (($a{method} // '') eq 'HEAD'),
-                         timeout => $a{timeout});
+                         timeout => $a{timeout}, port => $a{port});
     return $r;
 }
 
-# Send bytes (a string, or [pieces] sent 0.1 s apart) on one connection and
-# read up to `expect` responses (1xx are skipped).  Every returned response
-# has `closed`: whether the server closed the connection.
+# Send bytes (a string, or [pieces] sent `delay` (0.1) s apart) on one
+# connection and read up to `expect` responses (1xx are skipped) for at most
+# `timeout` s.  Every returned response has `closed`: whether the server
+# closed the connection.  port => N talks to another local server.
 sub raw {
     my ($self, $data, %a) = @_;
     my $expect = $a{expect} // 1;
@@ -340,8 +342,9 @@ sub raw {
     my @pieces = ref $data ? @$data : ($data);
 
     local $SIG{PIPE} = 'IGNORE';
-    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$self->{port}")
-        or die "connect 127.0.0.1:$self->{port}: $!\n";
+    my $port = $a{port} // $self->{port};
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port")
+        or die "connect 127.0.0.1:$port: $!\n";
     $s->blocking(0);
     my $sel = IO::Select->new($s);
 

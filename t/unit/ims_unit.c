@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "ims.h"
+#include "unit.h"
 
 
 static int  passed, failed;
@@ -22,7 +23,7 @@ static int  passed, failed;
 #define NONE IMS_PATCH_NONE
 
 
-static void
+void
 check(int ok, const char *what, const char *input, const char *detail)
 {
     if (ok) {
@@ -38,7 +39,7 @@ check(int ok, const char *what, const char *input, const char *detail)
 
 /* every error body must be valid JSON with exactly the expected code */
 
-static void
+void
 check_error_body(const ims_verdict_t *v, const char *input)
 {
     size_t        size, len;
@@ -648,6 +649,7 @@ main(void)
     test_catalog();
     test_media_types();
     test_text();
+    test_query();
 
     printf("%d passed, %d failed\n", passed, failed);
 

@@ -1,0 +1,131 @@
+#!/usr/bin/perl
+
+# End to end against real OpenStack Glance (python3-glance, started by
+# tools/glance.sh): what the gateway lets through changes the image, what it
+# rejects does not - although Glance alone would accept it.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use File::Temp qw(tempdir);
+use JSON::PP;
+use Test::More;
+use NgxTest;
+
+NgxTest::require_module();
+plan(skip_all => 'python3-glance not installed')
+    if system('/usr/bin/python3 -c "import glance" 2>/dev/null') != 0;
+
+my $V21 = 'application/openstack-images-v2.1-json-patch';
+my $V20 = 'application/openstack-images-v2.0-json-patch';
+my $GLANCE = "$NgxTest::ROOT/tools/glance.sh";
+
+my $dir = tempdir('glance-test-XXXXXX', TMPDIR => 1,
+                  CLEANUP => !$ENV{TEST_NGINX_KEEP});
+my $port = NgxTest::free_port();
+my $started;
+
+END {
+    local $?;
+    note(scalar `$GLANCE stop $dir 2>&1`) if $started;
+}
+
+my $out = `$GLANCE start $dir $port 2>&1`;
+$started = 1;
+note($out);
+BAIL_OUT("Glance did not start:\n$out") if $? != 0;
+
+my $t = NgxTest->new(upstream => "127.0.0.1:$port");
+
+my $id = `$GLANCE image $dir ims-demo`;
+chomp $id;
+like($id, qr/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+     "sample image created: $id") or BAIL_OUT('no image');
+my $uri = "/v2/images/$id";
+
+sub patch {
+    my ($ct, $body, %via) = @_;
+    return $t->request(method => 'PATCH', uri => $uri, body => $body,
+                       headers => ['Content-Type' => $ct], %via);
+}
+
+sub image {
+    my $r = $t->request(uri => $uri);
+    is($r->{status}, 200, 'GET through the gateway');
+    return eval { decode_json($r->{body}) } // {};
+}
+
+sub json {
+    my ($r) = @_;
+    return eval { decode_json($r->{body}) } // {};
+}
+
+# PATCH requests in Glance's own log
+sub glance_patches {
+    open my $fh, '<', "$dir/glance-api.log" or return 0;
+    return scalar grep /"PATCH /, <$fh>;
+}
+
+my @direct = (port => $port);    # straight to Glance, no gateway
+
+# the gateway's own forwarding is not the subject: the image is as created
+my $img = image();
+is($img->{name}, 'ims-demo', 'initial name');
+is($img->{__imagetype}, 'private', 'initial __imagetype');
+
+# accepted renames
+my $r = patch($V21, '[{"op":"replace","path":"/name","value":"renamed-v21"}]');
+is($r->{status}, 200, 'v2.1 rename accepted');
+is(json($r)->{name}, 'renamed-v21', 'Glance answered with the new name');
+is(image()->{name}, 'renamed-v21', 'GET shows the v2.1 rename');
+
+$r = patch($V20, '[{"replace":"/name","value":"renamed-v20"}]');
+is($r->{status}, 200, 'v2.0 rename accepted');
+is(image()->{name}, 'renamed-v20', 'GET shows the v2.0 rename');
+
+# a system attribute: the gateway refuses, Glance alone would not
+my $flip = '[{"op":"replace","path":"/__imagetype","value":"gold"}]';
+my $patches = glance_patches();
+
+$r = patch($V21, $flip);
+is($r->{status}, 400, '__imagetype edit rejected by the gateway');
+is(json($r)->{error}{code}, 'IMG.0105', 'IMG.0105');
+is_deeply($r->{headers}{'content-type'}, ['application/json'], 'JSON error');
+like(json($r)->{error}{message} // '', qr/__imagetype/,
+     'message names the attribute');
+is(image()->{__imagetype}, 'private', '__imagetype unchanged');
+is(glance_patches(), $patches, 'the rejected PATCH never reached Glance');
+
+$r = patch($V21, $flip, @direct);
+is($r->{status}, 200, 'the same edit straight to Glance: 200 (why the '
+                      . 'gateway exists)');
+is(image()->{__imagetype}, 'gold', 'Glance changed it');
+
+$r = patch($V21, '[{"op":"replace","path":"/__imagetype","value":"private"}]',
+           @direct);
+is($r->{status}, 200, 'restored directly');
+is(image()->{__imagetype}, 'private', 'restored');
+
+# a Content-Type variant: the gateway normalizes it, Glance alone refuses it
+my $variant = 'Application/OpenStack-Images-v2.1-JSON-Patch; charset=UTF-8';
+
+$r = patch($variant, '[{"op":"replace","path":"/name","value":"renamed-ct"}]',
+           @direct);
+is($r->{status}, 415, 'Glance alone: 415 for the variant');
+is(image()->{name}, 'renamed-v20', 'name unchanged');
+
+$r = patch($variant, '[{"op":"replace","path":"/name","value":"renamed-ct"}]');
+is($r->{status}, 200, 'through the gateway: variant accepted');
+is(image()->{name}, 'renamed-ct', 'GET shows the rename');
+
+# another IMS system attribute
+$r = patch($V21, '[{"op":"replace","path":"/__os_bit","value":"32"}]');
+is($r->{status}, 400, '__os_bit is a system attribute too');
+is(image()->{__os_bit}, '64', '__os_bit unchanged');
+
+$t->stop;
+
+done_testing;
