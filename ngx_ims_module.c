@@ -59,6 +59,8 @@ static ngx_http_ims_ctx_t *ngx_http_ims_get_ctx(ngx_http_request_t *r);
 static ngx_http_ims_ctx_t *ngx_http_ims_create_ctx(ngx_http_request_t *r);
 static void ngx_http_ims_ctx_cleanup(void *data);
 
+static char *ngx_http_ims_set_enum(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static void *ngx_http_ims_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_ims_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -83,14 +85,14 @@ static ngx_command_t  ngx_http_ims_commands[] = {
 
     { ngx_string("ims_gateway"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_ims_set_enum,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ims_loc_conf_t, mode),
       &ngx_http_ims_modes },
 
     { ngx_string("ims_query_unknown"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_ims_set_enum,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ims_loc_conf_t, query_unknown),
       &ngx_http_ims_query_unknown },
@@ -554,6 +556,52 @@ static void
 ngx_http_ims_ctx_cleanup(void *data)
 {
     /* nothing to free: the handler only marks our context */
+}
+
+
+/*
+ * Like ngx_conf_set_enum_slot(), with an error that names the directive
+ * and the values it takes.
+ */
+
+static char *
+ngx_http_ims_set_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_uint_t       *field;
+    u_char           *p, *last;
+    ngx_str_t        *value;
+    ngx_conf_enum_t  *e;
+    u_char            allowed[128];
+
+    field = (ngx_uint_t *) ((char *) conf + cmd->offset);
+
+    if (*field != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    p = allowed;
+    last = allowed + sizeof(allowed);
+
+    for (e = cmd->post; e->name.len; e++) {
+        if (e->name.len == value[1].len
+            && ngx_strcmp(e->name.data, value[1].data) == 0)
+        {
+            *field = e->value;
+            return NGX_CONF_OK;
+        }
+
+        p = ngx_slprintf(p, last, "%s\"%V\"",
+                         (e == cmd->post) ? "" : (e[1].name.len ? ", "
+                                                                 : " or "),
+                         &e->name);
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"%V\" must be %*s, not \"%V\"",
+                       &cmd->name, p - allowed, allowed, &value[1]);
+
+    return NGX_CONF_ERROR;
 }
 
 
