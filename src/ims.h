@@ -138,13 +138,42 @@ typedef struct {
 } ims_members_t;
 
 
+/* an operator's pattern or list: 1 if it matches the whole name */
+typedef int (*ims_match_pt)(void *data, const ims_uchar_t *p, size_t len);
+
+#define IMS_FORBIDDEN_MAX  32
+
+
 typedef struct {
     size_t          max_depth;      /* the top-level array is depth 1 */
     size_t          max_ops;
+    size_t          name_max_chars;
+    size_t          description_max_chars;
+    int             forbidden_status;   /* for system-attribute edits */
+
+    /* description characters that are refused, as code points */
+    size_t          description_forbidden_n;
+    uint32_t        description_forbidden[IMS_FORBIDDEN_MAX];
+
+    /*
+     * Attribute policy, most explicit first: extra system attributes, then
+     * attributes made editable, then the built-in catalog.
+     */
+    ims_match_pt    is_system;
+    void           *is_system_data;
+    ims_match_pt    is_editable;
+    void           *is_editable_data;
+
+    /* replaces the built-in character rule of "name" when set */
+    ims_match_pt    name_pattern;
+    void           *name_pattern_data;
 } ims_patch_conf_t;
 
-#define IMS_DEFAULT_MAX_DEPTH  32
-#define IMS_DEFAULT_MAX_OPS    1000
+#define IMS_DEFAULT_MAX_DEPTH              32
+#define IMS_DEFAULT_MAX_OPS                1000
+#define IMS_DEFAULT_NAME_MAX_CHARS         128
+#define IMS_DEFAULT_DESCRIPTION_MAX_CHARS  1024
+#define IMS_DEFAULT_DESCRIPTION_FORBIDDEN  "\r\n<>"
 
 void ims_patch_conf_init(ims_patch_conf_t *conf);
 
@@ -188,7 +217,10 @@ typedef struct {
 
 int ims_op_from_members(ims_dialect_t dialect, const ims_members_t *m,
     ims_op_t *op, ims_verdict_t *v);
-int ims_op_judge(const ims_op_t *op, ims_verdict_t *v);
+int ims_op_judge(const ims_patch_conf_t *conf, const ims_op_t *op,
+    ims_verdict_t *v);
+int ims_patch_conf_set_forbidden(ims_patch_conf_t *conf,
+    const ims_uchar_t *chars, size_t len);
 int ims_patch_validate(ims_dialect_t dialect, const ims_uchar_t *body,
     size_t len, const ims_patch_conf_t *conf, ims_verdict_t *v);
 

@@ -10,15 +10,13 @@
 #include "ims.h"
 
 
-#define IMS_NAME_MAX_CHARS         255
-#define IMS_IMAGE_NAME_MAX_CHARS   128
-#define IMS_DESCRIPTION_MAX_CHARS  1024
-#define IMS_CUSTOM_VALUE_MAX_BYTES 65535
+#define IMS_NAME_MAX_CHARS          255
+#define IMS_CUSTOM_VALUE_MAX_BYTES  65535
 
 #define IMS_SHOW_MAX  96
 
 
-typedef int (*ims_char_allowed_pt)(uint32_t c);
+typedef int (*ims_char_allowed_pt)(const ims_patch_conf_t *conf, uint32_t c);
 
 
 typedef struct {
@@ -33,8 +31,45 @@ static const char  *ims_op_names[] = { "", "add", "replace", "remove" };
 void
 ims_patch_conf_init(ims_patch_conf_t *conf)
 {
+    memset(conf, 0, sizeof(ims_patch_conf_t));
+
     conf->max_depth = IMS_DEFAULT_MAX_DEPTH;
     conf->max_ops = IMS_DEFAULT_MAX_OPS;
+    conf->name_max_chars = IMS_DEFAULT_NAME_MAX_CHARS;
+    conf->description_max_chars = IMS_DEFAULT_DESCRIPTION_MAX_CHARS;
+    conf->forbidden_status = 400;
+
+    (void) ims_patch_conf_set_forbidden(conf,
+                 (const ims_uchar_t *) IMS_DEFAULT_DESCRIPTION_FORBIDDEN,
+                 sizeof(IMS_DEFAULT_DESCRIPTION_FORBIDDEN) - 1);
+}
+
+
+/* the characters a description must not hold, as UTF-8; -1 if invalid */
+
+int
+ims_patch_conf_set_forbidden(ims_patch_conf_t *conf, const ims_uchar_t *chars,
+    size_t len)
+{
+    uint32_t            c;
+    const ims_uchar_t  *last;
+
+    last = chars + len;
+    conf->description_forbidden_n = 0;
+
+    while (chars < last) {
+        c = ims_utf8_next(&chars, last);
+
+        if (c == IMS_UTF8_INVALID
+            || conf->description_forbidden_n == IMS_FORBIDDEN_MAX)
+        {
+            return -1;
+        }
+
+        conf->description_forbidden[conf->description_forbidden_n++] = c;
+    }
+
+    return 0;
 }
 
 
@@ -45,8 +80,8 @@ ims_patch_conf_init(ims_patch_conf_t *conf)
  */
 
 static void
-ims_scan_string(const ims_uchar_t *p, size_t len, ims_char_allowed_pt allowed,
-    ims_string_scan_t *scan)
+ims_scan_string(const ims_patch_conf_t *conf, const ims_uchar_t *p,
+    size_t len, ims_char_allowed_pt allowed, ims_string_scan_t *scan)
 {
     uint32_t            c;
     const ims_uchar_t  *last;
@@ -60,7 +95,7 @@ ims_scan_string(const ims_uchar_t *p, size_t len, ims_char_allowed_pt allowed,
         scan->chars++;
 
         if (c == IMS_UTF8_INVALID || c > 0xffff
-            || (allowed != NULL && !allowed(c)))
+            || (allowed != NULL && !allowed(conf, c)))
         {
             scan->valid = 0;
         }
@@ -71,7 +106,7 @@ ims_scan_string(const ims_uchar_t *p, size_t len, ims_char_allowed_pt allowed,
 /* ASCII letters, digits, "-", ".", "_", space and CJK ideographs */
 
 static int
-ims_image_name_char(uint32_t c)
+ims_image_name_char(const ims_patch_conf_t *conf, uint32_t c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
            || (c >= 'A' && c <= 'Z') || c == '-' || c == '.' || c == '_'
@@ -80,9 +115,17 @@ ims_image_name_char(uint32_t c)
 
 
 static int
-ims_description_char(uint32_t c)
+ims_description_char(const ims_patch_conf_t *conf, uint32_t c)
 {
-    return c != '\r' && c != '\n' && c != '<' && c != '>';
+    size_t  i;
+
+    for (i = 0; i < conf->description_forbidden_n; i++) {
+        if (c == conf->description_forbidden[i]) {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -161,7 +204,7 @@ ims_path_decode(const ims_member_t *path, ims_op_t *op, ims_verdict_t *v)
                           op->index);
     }
 
-    ims_scan_string(op->name, op->name_len, NULL, &scan);
+    ims_scan_string(NULL, op->name, op->name_len, NULL, &scan);
 
     if (!scan.valid) {
         return ims_reject_name(v, op, "is not BMP UTF-8");
@@ -282,8 +325,10 @@ ims_op_from_members(ims_dialect_t dialect, const ims_members_t *m,
 
 
 static int
-ims_judge_image_name(const ims_op_t *op, ims_verdict_t *v)
+ims_judge_image_name(const ims_patch_conf_t *conf, const ims_op_t *op,
+    ims_verdict_t *v)
 {
+    int                  valid;
     ims_string_scan_t  scan;
 
     if (op->op == IMS_OP_REMOVE || op->value_kind == IMS_JSON_NULL
@@ -300,21 +345,30 @@ ims_judge_image_name(const ims_op_t *op, ims_verdict_t *v)
                           op->index);
     }
 
-    ims_scan_string(op->value, op->value_len, ims_image_name_char, &scan);
+    ims_scan_string(conf, op->value, op->value_len,
+                    conf->name_pattern ? NULL : ims_image_name_char, &scan);
 
-    if (scan.chars > IMS_IMAGE_NAME_MAX_CHARS) {
+    if (scan.chars > conf->name_max_chars) {
         return ims_reject(v, 400, IMS_IMG_0002,
-                          "Operation %zu: 'name' has %zu characters.",
-                          op->index, scan.chars);
+                          "Operation %zu: 'name' has %zu characters, more "
+                          "than %zu.", op->index, scan.chars,
+                          conf->name_max_chars);
     }
 
-    if (!scan.valid || op->value[0] == ' '
-        || op->value[op->value_len - 1] == ' ')
-    {
+    if (conf->name_pattern) {
+        valid = scan.valid
+                && conf->name_pattern(conf->name_pattern_data, op->value,
+                                      op->value_len);
+
+    } else {
+        valid = scan.valid && op->value[0] != ' '
+                && op->value[op->value_len - 1] != ' ';
+    }
+
+    if (!valid) {
         return ims_reject(v, 400, IMS_IMG_0003,
-                          "Operation %zu: 'name' may hold letters, digits, "
-                          "'-', '.', '_', CJK ideographs and inner "
-                          "spaces only.", op->index);
+                          "Operation %zu: 'name' does not match the name "
+                          "rule.", op->index);
     }
 
     return 0;
@@ -322,7 +376,8 @@ ims_judge_image_name(const ims_op_t *op, ims_verdict_t *v)
 
 
 static int
-ims_judge_description(const ims_op_t *op, ims_verdict_t *v)
+ims_judge_description(const ims_patch_conf_t *conf, const ims_op_t *op,
+    ims_verdict_t *v)
 {
     ims_string_scan_t  scan;
 
@@ -336,19 +391,20 @@ ims_judge_description(const ims_op_t *op, ims_verdict_t *v)
                           op->index);
     }
 
-    ims_scan_string(op->value, op->value_len, ims_description_char, &scan);
+    ims_scan_string(conf, op->value, op->value_len, ims_description_char,
+                    &scan);
 
-    if (scan.chars > IMS_DESCRIPTION_MAX_CHARS) {
+    if (scan.chars > conf->description_max_chars) {
         return ims_reject(v, 400, IMS_IMG_0004,
                           "Operation %zu: '__description' has %zu "
-                          "characters.", op->index, scan.chars);
+                          "characters, more than %zu.", op->index,
+                          scan.chars, conf->description_max_chars);
     }
 
     if (!scan.valid) {
         return ims_reject(v, 400, IMS_IMG_0054,
-                          "Operation %zu: '__description' must not hold CR, "
-                          "LF, angle brackets or characters outside the BMP.",
-                          op->index);
+                          "Operation %zu: '__description' holds a forbidden "
+                          "character or one outside the BMP.", op->index);
     }
 
     return 0;
@@ -380,7 +436,7 @@ ims_judge_custom(const ims_op_t *op, ims_verdict_t *v)
                           IMS_CUSTOM_VALUE_MAX_BYTES);
     }
 
-    ims_scan_string(op->value, op->value_len, NULL, &scan);
+    ims_scan_string(NULL, op->value, op->value_len, NULL, &scan);
 
     if (!scan.valid) {
         return ims_reject(v, 400, IMS_IMG_0001,
@@ -392,25 +448,51 @@ ims_judge_custom(const ims_op_t *op, ims_verdict_t *v)
 }
 
 
+/*
+ * The attribute policy, most explicit first: an operator's system
+ * attributes, then the attributes an operator made editable, then the
+ * built-in catalog.
+ */
+
+static int
+ims_is_forbidden(const ims_patch_conf_t *conf, const ims_op_t *op)
+{
+    if (conf->is_system
+        && conf->is_system(conf->is_system_data, op->name, op->name_len))
+    {
+        return 1;
+    }
+
+    if (conf->is_editable
+        && conf->is_editable(conf->is_editable_data, op->name, op->name_len))
+    {
+        return 0;
+    }
+
+    return ims_is_system_attribute(op->name, op->name_len);
+}
+
+
 int
-ims_op_judge(const ims_op_t *op, ims_verdict_t *v)
+ims_op_judge(const ims_patch_conf_t *conf, const ims_op_t *op,
+    ims_verdict_t *v)
 {
     char  show[IMS_SHOW_MAX];
 
-    if (ims_is_system_attribute(op->name, op->name_len)) {
+    if (ims_is_forbidden(conf, op)) {
         ims_escape(show, sizeof(show), op->name, op->name_len);
 
-        return ims_reject(v, 400, IMS_IMG_0105,
+        return ims_reject(v, conf->forbidden_status, IMS_IMG_0105,
                           "Operation %zu: '%s' is a system attribute and "
                           "cannot be changed.", op->index, show);
     }
 
     if (op->name_len == 4 && memcmp(op->name, "name", 4) == 0) {
-        return ims_judge_image_name(op, v);
+        return ims_judge_image_name(conf, op, v);
     }
 
     if (op->name_len == 13 && memcmp(op->name, "__description", 13) == 0) {
-        return ims_judge_description(op, v);
+        return ims_judge_description(conf, op, v);
     }
 
     return ims_judge_custom(op, v);
@@ -418,8 +500,9 @@ ims_op_judge(const ims_op_t *op, ims_verdict_t *v)
 
 
 typedef struct {
-    ims_dialect_t   dialect;
-    ims_op_t        op;
+    ims_dialect_t            dialect;
+    const ims_patch_conf_t  *conf;
+    ims_op_t                 op;
 } ims_patch_ctx_t;
 
 
@@ -434,7 +517,7 @@ ims_patch_emit(void *data, const ims_members_t *m, ims_verdict_t *v)
         return -1;
     }
 
-    return ims_op_judge(&ctx->op, v);
+    return ims_op_judge(ctx->conf, &ctx->op, v);
 }
 
 
@@ -467,6 +550,7 @@ ims_patch_validate(ims_dialect_t dialect, const ims_uchar_t *body,
     }
 
     ctx.dialect = dialect;
+    ctx.conf = conf;
 
     return ims_read_patch_jansson(body, len, conf, ims_patch_emit, &ctx, v);
 }

@@ -641,6 +641,139 @@ test_text(void)
 }
 
 
+/* operator policies: exact names, or a prefix when the entry ends in "*" */
+
+static int
+match_list(void *data, const ims_uchar_t *p, size_t len)
+{
+    size_t        n;
+    const char  **name;
+
+    for (name = data; *name; name++) {
+        n = strlen(*name);
+
+        if ((*name)[n - 1] == '*' ? (len >= n - 1
+                                     && memcmp(*name, p, n - 1) == 0)
+                                  : (len == n && memcmp(*name, p, n) == 0))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+match_lowercase(void *data, const ims_uchar_t *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (p[i] < 'a' || p[i] > 'z') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static void
+judge(const ims_patch_conf_t *conf, const char *body, int status,
+    ims_code_t code, const char *what)
+{
+    char           got[IMS_DETAIL_MAX + 32];
+    ims_verdict_t  v;
+
+    ims_patch_validate(V21, (const ims_uchar_t *) body, strlen(body), conf,
+                       &v);
+
+    snprintf(got, sizeof(got), "%d %s %s", v.status, ims_code_name(v.code),
+             v.detail);
+    check(v.status == status && v.code == code, what, body, got);
+}
+
+
+#define OP(o, p, v)  "[{\"op\":\"" o "\",\"path\":\"/" p "\",\"value\":" v "}]"
+
+
+static void
+test_policy(void)
+{
+    ims_patch_conf_t    conf;
+    static const char  *system[] = { "secret", "__support_arm", NULL };
+    static const char  *editable[] = { "__support_*", "min_ram", NULL };
+
+    ims_patch_conf_init(&conf);
+
+    conf.is_system = match_list;
+    conf.is_system_data = system;
+    conf.is_editable = match_list;
+    conf.is_editable_data = editable;
+
+    judge(&conf, OP("add", "secret", "\"x\""), E0105, "extra system");
+    judge(&conf, OP("add", "secrets", "\"x\""), OK, "exact, not prefix");
+    judge(&conf, OP("add", "min_ram", "\"1\""), OK, "made editable");
+    judge(&conf, OP("add", "__support_kvm", "\"true\""), OK,
+          "made editable by pattern");
+    judge(&conf, OP("add", "__support_arm", "\"true\""), E0105,
+          "explicit system wins over editable");
+    judge(&conf, OP("add", "__imagetype", "\"gold\""), E0105,
+          "built-in catalog still applies");
+
+    conf.forbidden_status = 403;
+    judge(&conf, OP("add", "secret", "\"x\""), 403, IMS_IMG_0105,
+          "forbidden status 403");
+    judge(&conf, OP("add", "custom", "1"), E0001,
+          "other errors keep 400");
+
+    ims_patch_conf_init(&conf);
+    conf.name_max_chars = 4;
+    judge(&conf, OP("replace", "name", "\"abcd\""), OK, "name of 4");
+    judge(&conf, OP("replace", "name", "\"abcde\""), E0002, "name of 5");
+
+    conf.name_pattern = match_lowercase;
+    judge(&conf, OP("replace", "name", "\"abc\""), OK, "name pattern");
+    judge(&conf, OP("replace", "name", "\"aBc\""), E0003,
+          "name pattern mismatch");
+    judge(&conf, OP("replace", "name", "\"\""), E0013,
+          "empty name with a pattern");
+
+    ims_patch_conf_init(&conf);
+    conf.description_max_chars = 3;
+    judge(&conf, OP("add", "__description", "\"abc\""), OK,
+          "description of 3");
+    judge(&conf, OP("add", "__description", "\"abcd\""), E0004,
+          "description of 4");
+
+    check(ims_patch_conf_set_forbidden(&conf,
+                                       (const ims_uchar_t *) "#\xe4\xb8\xad",
+                                       4) == 0,
+          "forbidden characters", "", NULL);
+    judge(&conf, OP("add", "__description", "\"a<\""), OK,
+          "'<' allowed once not forbidden");
+    judge(&conf, OP("add", "__description", "\"#\""), E0054,
+          "forbidden '#'");
+    judge(&conf, OP("add", "__description", "\"\xe4\xb8\xad\""), E0054,
+          "forbidden CJK character");
+    check(ims_patch_conf_set_forbidden(&conf, (const ims_uchar_t *) "\xff",
+                                       1) != 0,
+          "invalid forbidden characters", "", NULL);
+
+    ims_patch_conf_init(&conf);
+    conf.max_ops = 1;
+    judge(&conf, "[{\"op\":\"remove\",\"path\":\"/a\"}]", OK, "1 op");
+    judge(&conf, "[{\"op\":\"remove\",\"path\":\"/a\"},"
+                 "{\"op\":\"remove\",\"path\":\"/a\"}]", E0001,
+          "2 ops over a limit of 1");
+
+    conf.max_depth = 2;
+    judge(&conf, OP("add", "a", "\"x\""), OK, "depth 2");
+    judge(&conf, OP("remove", "a", "[]"), E0001, "depth 3 over 2");
+}
+
+
 int
 main(void)
 {
@@ -649,6 +782,7 @@ main(void)
     test_catalog();
     test_media_types();
     test_text();
+    test_policy();
     test_query();
 
     printf("%d passed, %d failed\n", passed, failed);
