@@ -36,14 +36,18 @@ END {
 my $out = `$GLANCE start $dir $port 2>&1`;
 $started = 1;
 note($out);
-BAIL_OUT("Glance did not start:\n$out") if $? != 0;
+ok($? == 0, "Glance started on 127.0.0.1:$port") or do {
+    diag($out);
+    done_testing;
+    exit 1;
+};
 
 my $t = NgxTest->new(upstream => "127.0.0.1:$port");
 
 my $id = `$GLANCE image $dir ims-demo`;
 chomp $id;
 like($id, qr/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-     "sample image created: $id") or BAIL_OUT('no image');
+     "sample image created: $id") or do { $t->stop; done_testing; exit 1 };
 my $uri = "/v2/images/$id";
 
 sub patch {
@@ -103,6 +107,8 @@ $r = patch($V21, $flip, @direct);
 is($r->{status}, 200, 'the same edit straight to Glance: 200 (why the '
                       . 'gateway exists)');
 is(image()->{__imagetype}, 'gold', 'Glance changed it');
+cmp_ok(glance_patches(), '>', $patches,
+       "Glance's log does record PATCH requests");
 
 $r = patch($V21, '[{"op":"replace","path":"/__imagetype","value":"private"}]',
            @direct);

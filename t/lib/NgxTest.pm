@@ -51,6 +51,12 @@ sub require_module {
     plan(skip_all => "module not built: $MODULE (run make)") unless -f $MODULE;
 }
 
+# an interrupted test script still stops its nginx and recorder (DESTROY)
+for my $sig (qw(INT TERM)) {
+    $SIG{$sig} = sub { exit 128 + ($sig eq 'INT' ? 2 : 15) }
+        if !$SIG{$sig} || $SIG{$sig} eq 'DEFAULT';
+}
+
 my %used_ports;
 
 sub free_port {
@@ -198,17 +204,17 @@ sub _start_nginx {
         open STDERR, '>&', \*STDOUT;
         exec($BINARY, "-p", "$d/", "-c", "$d/nginx.conf", "-e", "$d/error.log")
             or POSIX::_exit(127);
-        POSIX::_exit(127);
     }
     $self->{pid} = $pid;
 
     my $deadline = time + 10;
     while (time < $deadline) {
         if (waitpid($pid, WNOHANG) == $pid) {
+            my $status = $? >> 8;
             delete $self->{pid};
             my $log = _slurp("$d/stderr.log") . _slurp("$d/error.log");
             $self->stop(quiet => 1);
-            die "nginx exited at startup (status $?):\n"
+            die "nginx exited at startup (exit code $status):\n"
                 . join("\n", grep /\[(emerg|alert|crit)\]|nginx:/,
                                   split /\n/, $log) . "\n";
         }
@@ -334,7 +340,8 @@ sub request {
 # Send bytes (a string, or [pieces] sent `delay` (0.1) s apart) on one
 # connection and read up to `expect` responses (1xx are skipped) for at most
 # `timeout` s.  Every returned response has `closed`: whether the server
-# closed the connection.  port => N talks to another local server.
+# closed the connection.  head => 1: responses carry no body (HEAD).
+# port => N talks to another local server.
 sub raw {
     my ($self, $data, %a) = @_;
     my $expect = $a{expect} // 1;

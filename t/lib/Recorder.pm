@@ -16,6 +16,7 @@ use strict;
 use warnings;
 
 use Fcntl qw(:flock);
+use IO::Select;
 use IO::Socket::INET;
 use POSIX ();
 
@@ -98,11 +99,18 @@ sub start {
     }
 
     setpgrp(0, 0);
-    $SIG{TERM} = sub { POSIX::_exit(0) };
+    $SIG{TERM} = sub { kill 'TERM', -$$; POSIX::_exit(0) };
     $SIG{CHLD} = 'IGNORE';
     $SIG{PIPE} = 'IGNORE';
 
+    my $parent = getppid();
+    my $sel = IO::Select->new($listen);
+
     while (1) {
+        # the test script was killed without stopping us: go away too
+        $SIG{TERM}->() if getppid() != $parent;
+        next unless $sel->can_read(1);
+
         my $c = $listen->accept() or next;
         my $h = fork();
 
