@@ -286,6 +286,7 @@ static ngx_int_t
 ngx_http_ims_content_type(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
 {
     char              show[64];
+    unsigned          changes;
     ngx_uint_t        i, n;
     const char       *why;
     ngx_list_part_t  *part;
@@ -324,7 +325,8 @@ ngx_http_ims_content_type(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
 
     h = r->headers_in.content_type;
 
-    ctx->dialect = ims_media_type_parse(h->value.data, h->value.len, &why);
+    ctx->dialect = ims_media_type_parse(h->value.data, h->value.len,
+                                        &changes, &why);
 
     if (ctx->dialect == IMS_PATCH_NONE) {
         ims_escape(show, sizeof(show), h->value.data, h->value.len);

@@ -96,8 +96,13 @@ extern const char  ims_media_type_v20[];
 extern const char  ims_media_type_v21[];
 extern const char  ims_accept_patch[];
 
+/* what normalizing a media type changed, for the operator's counters */
+#define IMS_MEDIA_CASE        0x01      /* the type was not lowercase */
+#define IMS_MEDIA_PARAMETERS  0x02      /* parameters or ";" were dropped */
+#define IMS_MEDIA_WHITESPACE  0x04      /* whitespace around the type */
+
 ims_dialect_t ims_media_type_parse(const ims_uchar_t *p, size_t len,
-    const char **why);
+    unsigned *changes, const char **why);
 const char *ims_media_type_canonical(ims_dialect_t dialect);
 
 

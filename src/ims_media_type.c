@@ -109,11 +109,13 @@ ims_skip_quoted(const ims_uchar_t *p, const ims_uchar_t *last, int *is_utf8)
 
 /*
  * Returns the dialect, or IMS_PATCH_NONE with *why saying what was wrong
- * (our own text, for the log).
+ * (our own text, for the log); *changes says what the canonical form
+ * drops.
  */
 
 ims_dialect_t
-ims_media_type_parse(const ims_uchar_t *p, size_t len, const char **why)
+ims_media_type_parse(const ims_uchar_t *p, size_t len, unsigned *changes,
+    const char **why)
 {
     int                 is_utf8;
     size_t              type_len;
@@ -121,9 +123,15 @@ ims_media_type_parse(const ims_uchar_t *p, size_t len, const char **why)
     const ims_uchar_t  *last, *type, *name, *name_end, *value, *slash;
 
     last = p + len;
+    *changes = 0;
 
     p = ims_skip_ows(p, last);
     type = p;
+
+    if (p != last - len) {
+        *changes |= IMS_MEDIA_WHITESPACE;
+    }
+
     p = ims_skip_token(p, last);
 
     if (p == type || p == last || *p != '/') {
@@ -140,28 +148,40 @@ ims_media_type_parse(const ims_uchar_t *p, size_t len, const char **why)
     }
 
     type_len = p - type;
+    dialect = IMS_PATCH_NONE;
 
-    if (type_len == sizeof(ims_media_type_v21) - 1
-        && strncasecmp((const char *) type, ims_media_type_v21, type_len) == 0)
-    {
-        dialect = IMS_PATCH_V21;
+    if (type_len == sizeof(ims_media_type_v21) - 1) {
+        if (strncasecmp((const char *) type, ims_media_type_v21, type_len)
+            == 0)
+        {
+            dialect = IMS_PATCH_V21;
 
-    } else if (type_len == sizeof(ims_media_type_v20) - 1
-               && strncasecmp((const char *) type, ims_media_type_v20,
-                              type_len) == 0)
-    {
-        dialect = IMS_PATCH_V20;
+        } else if (strncasecmp((const char *) type, ims_media_type_v20,
+                               type_len) == 0)
+        {
+            dialect = IMS_PATCH_V20;
+        }
 
-    } else {
-        dialect = IMS_PATCH_NONE;
+        if (dialect != IMS_PATCH_NONE
+            && memcmp(type, ims_media_type_canonical(dialect), type_len) != 0)
+        {
+            *changes |= IMS_MEDIA_CASE;
+        }
     }
 
     for ( ;; ) {
+        value = p;
         p = ims_skip_ows(p, last);
 
         if (p == last) {
+            if (p != value) {
+                *changes |= IMS_MEDIA_WHITESPACE;
+            }
+
             break;
         }
+
+        *changes |= IMS_MEDIA_PARAMETERS;
 
         if (*p != ';') {
             *why = "malformed media type";

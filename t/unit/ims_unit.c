@@ -527,49 +527,59 @@ test_catalog(void)
 typedef struct {
     const char     *value;
     ims_dialect_t   dialect;
+    unsigned        changes;
 } media_case_t;
 
 
+#define CASE    IMS_MEDIA_CASE
+#define PARAMS  IMS_MEDIA_PARAMETERS
+#define SPACE   IMS_MEDIA_WHITESPACE
+
+
 static const media_case_t  media_cases[] = {
-    { "application/openstack-images-v2.1-json-patch", V21 },
-    { "application/openstack-images-v2.0-json-patch", V20 },
-    { "Application/OpenStack-Images-v2.1-JSON-Patch", V21 },
-    { "APPLICATION/OPENSTACK-IMAGES-V2.0-JSON-PATCH", V20 },
-    { "  application/openstack-images-v2.1-json-patch  ", V21 },
-    { "application/openstack-images-v2.1-json-patch;", V21 },
-    { "application/openstack-images-v2.1-json-patch;;", V21 },
-    { "application/openstack-images-v2.1-json-patch ; ; ", V21 },
-    { "application/openstack-images-v2.1-json-patch; charset=utf-8", V21 },
-    { "application/openstack-images-v2.1-json-patch;charset=UTF-8", V21 },
+    { "application/openstack-images-v2.1-json-patch", V21, 0 },
+    { "application/openstack-images-v2.0-json-patch", V20, 0 },
+    { "Application/OpenStack-Images-v2.1-JSON-Patch", V21, CASE },
+    { "APPLICATION/OPENSTACK-IMAGES-V2.0-JSON-PATCH", V20, CASE },
+    { "  application/openstack-images-v2.1-json-patch  ", V21, SPACE },
+    { "application/openstack-images-v2.1-json-patch;", V21, PARAMS },
+    { "application/openstack-images-v2.1-json-patch;;", V21, PARAMS },
+    { "application/openstack-images-v2.1-json-patch ; ; ", V21, PARAMS },
+    { "application/openstack-images-v2.1-json-patch; charset=utf-8", V21,
+      PARAMS },
+    { "application/openstack-images-v2.1-json-patch;charset=UTF-8", V21,
+      PARAMS },
     { "application/openstack-images-v2.1-json-patch ; charset = \"UTF-8\"",
-      V21 },
+      V21, PARAMS },
     { "application/openstack-images-v2.1-json-patch; charset=\"utf\\-8\"",
-      V21 },
+      V21, PARAMS },
     { "application/openstack-images-v2.1-json-patch; foo=bar; x=\"a;b\"",
-      V21 },
-    { "application/openstack-images-v2.1-json-patch\t;\tq=1", V21 },
-    { "application/openstack-images-v2.1-json-patch; charset=latin1", NONE },
+      V21, PARAMS },
+    { "application/openstack-images-v2.1-json-patch\t;\tq=1", V21, PARAMS },
+    { "application/openstack-images-v2.1-json-patch; charset=latin1", NONE, 0 },
     { "application/openstack-images-v2.1-json-patch; charset=\"utf-16\"",
-      NONE },
-    { "application/openstack-images-v2.1-json-patch; charset=", NONE },
-    { "application/openstack-images-v2.1-json-patch; charset=\"\"", NONE },
-    { "application/openstack-images-v2.1-json-patch; foo", NONE },
-    { "application/openstack-images-v2.1-json-patch; foo=\"bar", NONE },
-    { "application/openstack-images-v2.1-json-patch; =x", NONE },
-    { "application/openstack-images-v2.1-json-patch x", NONE },
+      NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch; charset=", NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch; charset=\"\"", NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch; foo", NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch; foo=\"bar", NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch; =x", NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch x", NONE, 0 },
     { "application/openstack-images-v2.1-json-patch, application/json",
-      NONE },
-    { "application/openstack-images-v2.1-json-patch+json", NONE },
-    { "application/openstack-images-v2.2-json-patch", NONE },
-    { "application/openstack-images-v2.1-json-patc", NONE },
-    { "application/json", NONE },
-    { "application/json-patch+json", NONE },
-    { "application/merge-patch+json", NONE },
-    { "", NONE },
-    { "   ", NONE },
-    { "application/", NONE },
-    { "/openstack-images-v2.1-json-patch", NONE },
-    { "application openstack-images-v2.1-json-patch", NONE },
+      NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch+json", NONE, 0 },
+    { "application/openstack-images-v2.2-json-patch", NONE, 0 },
+    { "application/openstack-images-v2.1-json-patc", NONE, 0 },
+    { "application/json", NONE, 0 },
+    { "application/json-patch+json", NONE, 0 },
+    { "application/merge-patch+json", NONE, 0 },
+    { "", NONE, 0 },
+    { "   ", NONE, 0 },
+    { "application/", NONE, 0 },
+    { "/openstack-images-v2.1-json-patch", NONE, 0 },
+    { "application openstack-images-v2.1-json-patch", NONE, 0 },
+    { " Application/openstack-images-v2.0-json-patch ;", V20,
+      CASE | SPACE | PARAMS },
 };
 
 
@@ -577,6 +587,7 @@ static void
 test_media_types(void)
 {
     size_t               i;
+    unsigned             changes;
     const char          *why;
     ims_dialect_t        d;
     const media_case_t  *c;
@@ -586,9 +597,11 @@ test_media_types(void)
         why = NULL;
 
         d = ims_media_type_parse((const ims_uchar_t *) c->value,
-                                 strlen(c->value), &why);
+                                 strlen(c->value), &changes, &why);
 
         check(d == c->dialect, "media type", c->value, why);
+        check(d == NONE || changes == c->changes, "media type changes",
+              c->value, NULL);
         check(d != NONE || why != NULL, "media type says why", c->value,
               NULL);
     }
