@@ -18,6 +18,7 @@ CFLAGS      ?= -O2 -g
 WARN        := -Wall -Wextra -Werror -Wno-unused-parameter
 CORE_SRCS   := $(wildcard src/ims_*.c)
 CORE_HDRS   := src/ims.h
+GLUE        := ngx_ims_module.c $(wildcard src/ngx_http_ims*)
 UNIT_SRCS   := $(wildcard t/unit/*.c)
 
 DEPS_BUILD  := nginx nginx-dev libjansson-dev libpcre2-dev build-essential \
@@ -44,7 +45,7 @@ $(NGX_BUILD)/Makefile: config
 	    > $(NGX_BUILD)/configure.log 2>&1 \
 	    || { tail -20 $(NGX_BUILD)/configure.log; exit 1; }
 
-$(MODULE): $(NGX_BUILD)/Makefile ngx_ims_module.c $(CORE_SRCS) $(CORE_HDRS)
+$(MODULE): $(NGX_BUILD)/Makefile $(GLUE) $(CORE_SRCS) $(CORE_HDRS)
 	$(MAKE) -s -f $(NGX_BUILD)/Makefile -C $(NGX_SRC) modules
 	@# a new inode: a running nginx keeps mapping the old file
 	cp $(NGX_BUILD)/ngx_http_ims_module.so $@.tmp && mv -f $@.tmp $@

@@ -3,32 +3,40 @@
  * ngx_ims_module: the nginx glue of the IMS policy gateway.
  *
  * Directives, the precontent phase handler, body collection, the
- * Content-Type rewrite and the IMS error response live here; every rule
- * lives in the validation core (src/ims_*.c), which knows nothing of nginx.
+ * Content-Type rewrite, the IMS error response and the variables live
+ * here (the counters in src/ngx_http_ims_metrics.c); every rule lives in
+ * the validation core (src/ims_*.c), which knows nothing of nginx.
  */
 
 
-#include <ngx_config.h>
-#include <ngx_core.h>
-#include <ngx_http.h>
-
-#include "ims.h"
+#include "ngx_http_ims.h"
 
 
 #define NGX_HTTP_IMS_OFF      0
 #define NGX_HTTP_IMS_ENFORCE  1
+#define NGX_HTTP_IMS_MONITOR  2
 
 
-typedef enum {
-    NGX_HTTP_IMS_ROUTE_NONE = 0,
-    NGX_HTTP_IMS_ROUTE_PATCH,
-    NGX_HTTP_IMS_ROUTE_QUERY
-} ngx_http_ims_route_e;
+/* an entry of ims_system_attributes or ims_editable_attributes */
+typedef struct {
+    ngx_str_t            name;
+    ngx_regex_t         *regex;         /* "~pattern" entries */
+} ngx_http_ims_match_t;
 
 
 typedef struct {
     ngx_uint_t           mode;
     ngx_uint_t           query_unknown;
+    ngx_uint_t           log_level;
+    ngx_uint_t           forbidden_status;
+    ngx_int_t            max_depth;
+    ngx_int_t            max_operations;
+    ngx_int_t            name_max_length;
+    ngx_int_t            description_max_length;
+    ngx_str_t            description_forbidden;
+    ngx_array_t         *system_attributes;
+    ngx_array_t         *editable_attributes;
+    ngx_regex_t         *name_pattern;
     ims_patch_conf_t     patch;
     ims_query_conf_t     query;
 } ngx_http_ims_loc_conf_t;
@@ -36,8 +44,12 @@ typedef struct {
 
 typedef struct {
     ngx_int_t            phase_rc;      /* what the phase handler returns */
+    ngx_http_ims_route_e route;
     ims_dialect_t        dialect;
     ims_verdict_t        verdict;
+    unsigned             inspected:1;
+    unsigned             monitor:1;
+    unsigned             reject:1;      /* to send from the phase handler */
 } ngx_http_ims_ctx_t;
 
 
@@ -46,21 +58,38 @@ static ngx_http_ims_route_e ngx_http_ims_route(ngx_http_request_t *r,
     ngx_str_t *image_id);
 static ngx_int_t ngx_http_ims_query(ngx_http_request_t *r,
     ngx_http_ims_ctx_t *ctx, ngx_http_ims_loc_conf_t *ilcf);
-static ngx_int_t ngx_http_ims_content_type(ngx_http_request_t *r,
+static void ngx_http_ims_content_type(ngx_http_request_t *r,
     ngx_http_ims_ctx_t *ctx);
 static void ngx_http_ims_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ims_body(ngx_http_request_t *r, u_char **data,
     size_t *len);
-static ngx_int_t ngx_http_ims_reject(ngx_http_request_t *r,
+static void ngx_http_ims_decide(ngx_http_request_t *r,
+    ngx_http_ims_ctx_t *ctx);
+static ngx_int_t ngx_http_ims_respond(ngx_http_request_t *r,
     ngx_http_ims_ctx_t *ctx);
 static ngx_int_t ngx_http_ims_send_error(ngx_http_request_t *r,
     ngx_http_ims_ctx_t *ctx);
 static ngx_http_ims_ctx_t *ngx_http_ims_get_ctx(ngx_http_request_t *r);
 static ngx_http_ims_ctx_t *ngx_http_ims_create_ctx(ngx_http_request_t *r);
 static void ngx_http_ims_ctx_cleanup(void *data);
+static int ngx_http_ims_match(void *data, const ims_uchar_t *p, size_t len);
+static int ngx_http_ims_match_name(void *data, const ims_uchar_t *p,
+    size_t len);
+
+static ngx_int_t ngx_http_ims_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 
 static char *ngx_http_ims_set_enum(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_ims_set_number(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_ims_set_attributes(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_ims_set_name_pattern(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static ngx_regex_t *ngx_http_ims_regex(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *pattern);
+static ngx_int_t ngx_http_ims_add_variables(ngx_conf_t *cf);
 static void *ngx_http_ims_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_ims_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -70,6 +99,7 @@ static ngx_int_t ngx_http_ims_init(ngx_conf_t *cf);
 static ngx_conf_enum_t  ngx_http_ims_modes[] = {
     { ngx_string("off"), NGX_HTTP_IMS_OFF },
     { ngx_string("on"), NGX_HTTP_IMS_ENFORCE },
+    { ngx_string("monitor"), NGX_HTTP_IMS_MONITOR },
     { ngx_null_string, 0 }
 };
 
@@ -78,6 +108,37 @@ static ngx_conf_enum_t  ngx_http_ims_query_unknown[] = {
     { ngx_string("pass"), 0 },
     { ngx_string("reject"), 1 },
     { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_ims_forbidden_statuses[] = {
+    { ngx_string("400"), NGX_HTTP_BAD_REQUEST },
+    { ngx_string("403"), NGX_HTTP_FORBIDDEN },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_ims_log_levels[] = {
+    { ngx_string("error"), NGX_LOG_ERR },
+    { ngx_string("warn"), NGX_LOG_WARN },
+    { ngx_string("notice"), NGX_LOG_NOTICE },
+    { ngx_string("info"), NGX_LOG_INFO },
+    { ngx_string("debug"), NGX_LOG_DEBUG },
+    { ngx_null_string, 0 }
+};
+
+
+/* ranges of the numeric settings; the depth is capped by jansson's own */
+static ngx_conf_num_bounds_t  ngx_http_ims_depth_bounds = {
+    NULL, 1, 2048
+};
+
+static ngx_conf_num_bounds_t  ngx_http_ims_operations_bounds = {
+    NULL, 1, 1000000
+};
+
+static ngx_conf_num_bounds_t  ngx_http_ims_length_bounds = {
+    NULL, 1, 65535
 };
 
 
@@ -97,12 +158,89 @@ static ngx_command_t  ngx_http_ims_commands[] = {
       offsetof(ngx_http_ims_loc_conf_t, query_unknown),
       &ngx_http_ims_query_unknown },
 
+    { ngx_string("ims_forbidden_status"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_ims_set_enum,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ims_loc_conf_t, forbidden_status),
+      &ngx_http_ims_forbidden_statuses },
+
+    { ngx_string("ims_log_level"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_ims_set_enum,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ims_loc_conf_t, log_level),
+      &ngx_http_ims_log_levels },
+
+    { ngx_string("ims_system_attributes"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_ims_set_attributes,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ims_loc_conf_t, system_attributes),
+      NULL },
+
+    { ngx_string("ims_editable_attributes"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_ims_set_attributes,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ims_loc_conf_t, editable_attributes),
+      NULL },
+
+    { ngx_string("ims_max_depth"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_ims_set_number,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ims_loc_conf_t, max_depth),
+      &ngx_http_ims_depth_bounds },
+
+    { ngx_string("ims_max_operations"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_ims_set_number,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ims_loc_conf_t, max_operations),
+      &ngx_http_ims_operations_bounds },
+
+    { ngx_string("ims_name_max_length"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_ims_set_number,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ims_loc_conf_t, name_max_length),
+      &ngx_http_ims_length_bounds },
+
+    { ngx_string("ims_name_pattern"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_ims_set_name_pattern,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ims_description_max_length"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_ims_set_number,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ims_loc_conf_t, description_max_length),
+      &ngx_http_ims_length_bounds },
+
+    { ngx_string("ims_description_forbidden_chars"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ims_loc_conf_t, description_forbidden),
+      NULL },
+
+    { ngx_string("ims_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_ims_metrics,
+      0,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
 
 static ngx_http_module_t  ngx_http_ims_module_ctx = {
-    NULL,                                  /* preconfiguration */
+    ngx_http_ims_add_variables,            /* preconfiguration */
     ngx_http_ims_init,                     /* postconfiguration */
 
     NULL,                                  /* create main configuration */
@@ -132,8 +270,40 @@ ngx_module_t  ngx_http_ims_module = {
 };
 
 
+typedef enum {
+    NGX_HTTP_IMS_VAR_VERDICT = 0,
+    NGX_HTTP_IMS_VAR_ERROR_CODE,
+    NGX_HTTP_IMS_VAR_REASON,
+    NGX_HTTP_IMS_VAR_CONTENT_TYPE
+} ngx_http_ims_var_e;
+
+
+static ngx_http_variable_t  ngx_http_ims_vars[] = {
+
+    { ngx_string("ims_verdict"), NULL, ngx_http_ims_variable,
+      NGX_HTTP_IMS_VAR_VERDICT, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("ims_error_code"), NULL, ngx_http_ims_variable,
+      NGX_HTTP_IMS_VAR_ERROR_CODE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("ims_reason"), NULL, ngx_http_ims_variable,
+      NGX_HTTP_IMS_VAR_REASON, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("ims_content_type"), NULL, ngx_http_ims_variable,
+      NGX_HTTP_IMS_VAR_CONTENT_TYPE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
 static ngx_str_t  ngx_http_ims_json_type = ngx_string("application/json");
 static ngx_str_t  ngx_http_ims_accept_patch = ngx_string("Accept-Patch");
+
+static ngx_str_t  ngx_http_ims_verdict_names[] = {
+    ngx_string("pass"),
+    ngx_string("reject"),
+    ngx_string("would_reject")
+};
 
 
 /*
@@ -147,8 +317,8 @@ static ngx_str_t  ngx_http_ims_accept_patch = ngx_string("Accept-Patch");
 static ngx_int_t
 ngx_http_ims_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                 rc;
     ngx_str_t                 image_id;
+    ngx_int_t                 rc;
     ngx_http_ims_ctx_t       *ctx;
     ngx_http_ims_route_e      route;
     ngx_http_ims_loc_conf_t  *ilcf;
@@ -162,8 +332,7 @@ ngx_http_ims_handler(ngx_http_request_t *r)
     ctx = ngx_http_ims_get_ctx(r);
 
     if (ctx != NULL) {
-        return ctx->verdict.status ? ngx_http_ims_reject(r, ctx)
-                                   : ctx->phase_rc;
+        return ngx_http_ims_respond(r, ctx);
     }
 
     route = ngx_http_ims_route(r, &image_id);
@@ -177,26 +346,30 @@ ngx_http_ims_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ctx->route = route;
+    ctx->monitor = (ilcf->mode == NGX_HTTP_IMS_MONITOR);
+
     if (route == NGX_HTTP_IMS_ROUTE_QUERY) {
         if (ngx_http_ims_query(r, ctx, ilcf) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-    } else if (!ims_uuid_is_canonical(image_id.data, image_id.len)) {
+        ngx_http_ims_decide(r, ctx);
+        return ngx_http_ims_respond(r, ctx);
+    }
+
+    if (!ims_uuid_is_canonical(image_id.data, image_id.len)) {
         ims_reject(&ctx->verdict, NGX_HTTP_BAD_REQUEST, IMS_IMG_0066,
                    "The image ID in the path must be a canonical UUID.");
 
     } else {
-        (void) ngx_http_ims_content_type(r, ctx);
+        ngx_http_ims_content_type(r, ctx);
     }
 
     if (ctx->verdict.status) {
-        /* decided before the body: the response discards it */
-        return ngx_http_ims_reject(r, ctx);
-    }
-
-    if (route == NGX_HTTP_IMS_ROUTE_QUERY) {
-        return NGX_DECLINED;
+        /* decided before the body is read */
+        ngx_http_ims_decide(r, ctx);
+        return ngx_http_ims_respond(r, ctx);
     }
 
     ctx->phase_rc = NGX_DONE;
@@ -282,7 +455,7 @@ ngx_http_ims_query(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
  * proxy would forward a second one as is, so the whole list is walked.
  */
 
-static ngx_int_t
+static void
 ngx_http_ims_content_type(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
 {
     char              show[64];
@@ -317,10 +490,11 @@ ngx_http_ims_content_type(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
     }
 
     if (n != 1 || r->headers_in.content_type == NULL) {
-        return ims_reject(&ctx->verdict, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                          IMS_IMG_0001,
-                          n ? "Send exactly one Content-Type header."
-                            : "A Content-Type header is required.");
+        ims_reject(&ctx->verdict, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                   IMS_IMG_0001,
+                   n ? "Send exactly one Content-Type header."
+                     : "A Content-Type header is required.");
+        return;
     }
 
     h = r->headers_in.content_type;
@@ -330,13 +504,12 @@ ngx_http_ims_content_type(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
 
     if (ctx->dialect == IMS_PATCH_NONE) {
         ims_escape(show, sizeof(show), h->value.data, h->value.len);
-
-        return ims_reject(&ctx->verdict, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                          IMS_IMG_0001, "Content-Type '%s': %s.", show,
-                          why);
+        ims_reject(&ctx->verdict, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                   IMS_IMG_0001, "Content-Type '%s': %s.", show, why);
+        return;
     }
 
-    return 0;
+    ngx_http_ims_count_content_type(changes);
 }
 
 
@@ -345,8 +518,6 @@ ngx_http_ims_body_handler(ngx_http_request_t *r)
 {
     size_t                    len;
     u_char                   *data;
-    const char               *type;
-    ngx_table_elt_t          *h;
     ngx_http_ims_ctx_t       *ctx;
     ngx_http_ims_loc_conf_t  *ilcf;
 
@@ -359,17 +530,11 @@ ngx_http_ims_body_handler(ngx_http_request_t *r)
     } else {
         ims_patch_validate(ctx->dialect, data, len, &ilcf->patch,
                            &ctx->verdict);
-
-        if (ctx->verdict.status == 0) {
-            /* the backend compares the raw string: send the canonical one */
-            type = ims_media_type_canonical(ctx->dialect);
-            h = r->headers_in.content_type;
-            h->value.data = (u_char *) type;
-            h->value.len = ngx_strlen(type);
-            ctx->phase_rc = NGX_DECLINED;
-        }
+        ngx_http_ims_count_body(len);
+        ngx_http_ims_decide(r, ctx);
     }
 
+    /* a rejection is sent from the phase handler, which owns the request */
     r->write_event_handler = ngx_http_core_run_phases;
     ngx_http_core_run_phases(r);
 }
@@ -448,35 +613,82 @@ ngx_http_ims_body(ngx_http_request_t *r, u_char **data, size_t *len)
 
 
 /*
- * The rejection is sent as a normal response, which keeps the connection
- * alive (nginx's special 400 page would close it) and discards a body that
- * was not read; returning NGX_DONE stops the phase engine.
+ * Acts on a verdict: counts it and logs a rejection.  A pass (or anything
+ * in monitor mode) goes on to the content handler; an accepted patch first
+ * gets the canonical Content-Type, as the backend compares the raw string.
  */
 
-static ngx_int_t
-ngx_http_ims_reject(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
+static void
+ngx_http_ims_decide(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
 {
-    ngx_http_finalize_request(r, ngx_http_ims_send_error(r, ctx));
+    const char               *type;
+    ngx_table_elt_t          *h;
+    ngx_http_ims_verdict_e    verdict;
+    ngx_http_ims_loc_conf_t  *ilcf;
 
-    return NGX_DONE;
+    ilcf = ngx_http_get_module_loc_conf(r, ngx_http_ims_module);
+
+    ctx->inspected = 1;
+    ctx->phase_rc = NGX_DECLINED;
+
+    if (ctx->verdict.status == 0) {
+        verdict = NGX_HTTP_IMS_PASS;
+
+        if (!ctx->monitor && ctx->route == NGX_HTTP_IMS_ROUTE_PATCH) {
+            type = ims_media_type_canonical(ctx->dialect);
+            h = r->headers_in.content_type;
+            h->value.data = (u_char *) type;
+            h->value.len = ngx_strlen(type);
+        }
+
+    } else {
+        verdict = ctx->monitor ? NGX_HTTP_IMS_WOULD_REJECT
+                               : NGX_HTTP_IMS_REJECT;
+
+        ngx_log_error(ilcf->log_level, r->connection->log, 0,
+                      "ims: %s with %i %s: %s",
+                      ctx->monitor ? "would reject" : "rejected",
+                      ctx->verdict.status, ims_code_name(ctx->verdict.code),
+                      ctx->verdict.detail);
+
+        if (!ctx->monitor) {
+            ctx->reject = 1;
+            ctx->phase_rc = NGX_DONE;
+        }
+    }
+
+    ngx_http_ims_count_request(ctx->route, verdict, ctx->verdict.code);
 }
 
+
+/* what the phase handler returns, once the verdict is known */
+
+static ngx_int_t
+ngx_http_ims_respond(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
+{
+    if (ctx->reject) {
+        ctx->reject = 0;
+        ngx_http_finalize_request(r, ngx_http_ims_send_error(r, ctx));
+    }
+
+    return ctx->phase_rc;
+}
+
+
+/*
+ * The rejection is sent as a normal response: nginx's special 400 page
+ * would close the connection, and ngx_http_send_response() also discards
+ * a body that was not read, so that it is never parsed as a request.
+ */
 
 static ngx_int_t
 ngx_http_ims_send_error(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
 {
-    size_t                     len;
     u_char                    *body;
     ngx_table_elt_t           *h;
     ngx_http_complex_value_t   cv;
 
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "ims: rejected with %i %s: %s", ctx->verdict.status,
-                  ims_code_name(ctx->verdict.code), ctx->verdict.detail);
-
-    len = ims_error_body_size(&ctx->verdict);
-
-    body = ngx_pnalloc(r->pool, len);
+    body = ngx_pnalloc(r->pool, ims_error_body_size(&ctx->verdict));
     if (body == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -561,6 +773,106 @@ ngx_http_ims_ctx_cleanup(void *data)
 }
 
 
+/* the core's matcher over an ims_*_attributes list */
+
+static int
+ngx_http_ims_match(void *data, const ims_uchar_t *p, size_t len)
+{
+    ngx_str_t              s;
+    ngx_uint_t             i;
+    ngx_array_t           *list;
+    ngx_http_ims_match_t  *m;
+
+    list = data;
+    m = list->elts;
+
+    s.data = (u_char *) p;
+    s.len = len;
+
+    for (i = 0; i < list->nelts; i++) {
+        if (m[i].regex) {
+            if (ngx_regex_exec(m[i].regex, &s, NULL, 0) >= 0) {
+                return 1;
+            }
+
+        } else if (m[i].name.len == len
+                   && ngx_memcmp(m[i].name.data, p, len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+ngx_http_ims_match_name(void *data, const ims_uchar_t *p, size_t len)
+{
+    ngx_str_t  s;
+
+    s.data = (u_char *) p;
+    s.len = len;
+
+    return ngx_regex_exec(data, &s, NULL, 0) >= 0;
+}
+
+
+static ngx_int_t
+ngx_http_ims_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
+    uintptr_t data)
+{
+    const char          *type;
+    ngx_http_ims_ctx_t  *ctx;
+
+    ctx = ngx_http_ims_get_ctx(r->main);
+
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->len = 0;
+    v->data = (u_char *) "";
+
+    if (ctx == NULL || !ctx->inspected) {
+        return NGX_OK;
+    }
+
+    switch (data) {
+
+    case NGX_HTTP_IMS_VAR_VERDICT:
+        v->data = ngx_http_ims_verdict_names[ctx->verdict.status == 0
+                                             ? NGX_HTTP_IMS_PASS
+                                             : ctx->monitor
+                                               ? NGX_HTTP_IMS_WOULD_REJECT
+                                               : NGX_HTTP_IMS_REJECT].data;
+        v->len = ngx_strlen(v->data);
+        break;
+
+    case NGX_HTTP_IMS_VAR_ERROR_CODE:
+        v->data = (u_char *) ims_code_name(ctx->verdict.code);
+        v->len = ngx_strlen(v->data);
+        break;
+
+    case NGX_HTTP_IMS_VAR_REASON:
+        v->data = (u_char *) ctx->verdict.detail;
+        v->len = ctx->verdict.detail_len;
+        break;
+
+    default: /* NGX_HTTP_IMS_VAR_CONTENT_TYPE */
+        type = ims_media_type_canonical(ctx->dialect);
+
+        if (type) {
+            v->data = (u_char *) type;
+            v->len = ngx_strlen(type);
+        }
+
+        break;
+    }
+
+    return NGX_OK;
+}
+
+
 /*
  * Like ngx_conf_set_enum_slot(), with an error that names the directive
  * and the values it takes.
@@ -607,6 +919,197 @@ ngx_http_ims_set_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* a whole number within the bounds in cmd->post */
+
+static char *
+ngx_http_ims_set_number(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_int_t              *field, n;
+    ngx_str_t              *value;
+    ngx_conf_num_bounds_t  *bounds;
+
+    field = (ngx_int_t *) ((char *) conf + cmd->offset);
+
+    if (*field != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    bounds = cmd->post;
+
+    n = ngx_atoi(value[1].data, value[1].len);
+
+    if (n == NGX_ERROR || n < bounds->low || n > bounds->high) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must be a number from %i to %i, "
+                           "not \"%V\"", &cmd->name, bounds->low,
+                           bounds->high, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    *field = n;
+
+    return NGX_CONF_OK;
+}
+
+
+/* name ... | ~pattern ...; repeated directives add to the list */
+
+static char *
+ngx_http_ims_set_attributes(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_str_t              *value, pattern;
+    ngx_uint_t              i, k;
+    ngx_array_t           **list;
+    ngx_http_ims_match_t   *m, *prev;
+
+    list = (ngx_array_t **) ((char *) conf + cmd->offset);
+
+    if (*list == NULL) {
+        *list = ngx_array_create(cf->pool, 4, sizeof(ngx_http_ims_match_t));
+        if (*list == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (value[i].len == 0 || (value[i].len == 1 && value[i].data[0] == '~'))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" takes attribute names or ~patterns, "
+                               "not an empty one", &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+
+        prev = (*list)->elts;
+
+        for (k = 0; k < (*list)->nelts; k++) {
+            if (prev[k].name.len == value[i].len
+                && ngx_strncmp(prev[k].name.data, value[i].data,
+                               value[i].len) == 0)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"%V\" lists \"%V\" twice", &cmd->name,
+                                   &value[i]);
+                return NGX_CONF_ERROR;
+            }
+        }
+
+        m = ngx_array_push(*list);
+        if (m == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        m->name = value[i];
+        m->regex = NULL;
+
+        if (value[i].data[0] == '~') {
+            pattern.data = value[i].data + 1;
+            pattern.len = value[i].len - 1;
+
+            m->regex = ngx_http_ims_regex(cf, cmd, &pattern);
+            if (m->regex == NULL) {
+                return NGX_CONF_ERROR;
+            }
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* the name must match the whole pattern */
+
+static char *
+ngx_http_ims_set_name_pattern(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ims_loc_conf_t *ilcf = conf;
+
+    u_char     *p;
+    ngx_str_t  *value, anchored;
+
+    if (ilcf->name_pattern != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    anchored.len = sizeof("^(?:)\\z") - 1 + value[1].len;
+    anchored.data = ngx_pnalloc(cf->pool, anchored.len);
+    if (anchored.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    p = ngx_cpymem(anchored.data, "^(?:", 4);
+    p = ngx_cpymem(p, value[1].data, value[1].len);
+    ngx_memcpy(p, ")\\z", 3);
+
+    ilcf->name_pattern = ngx_http_ims_regex(cf, cmd, &anchored);
+
+    return ilcf->name_pattern ? NGX_CONF_OK : NGX_CONF_ERROR;
+}
+
+
+/*
+ * Compiled once, at configuration time, in UTF mode: the names and values
+ * it is matched against are valid UTF-8 by then.
+ */
+
+static ngx_regex_t *
+ngx_http_ims_regex(ngx_conf_t *cf, ngx_command_t *cmd, ngx_str_t *pattern)
+{
+    u_char               *p;
+    ngx_regex_compile_t   rc;
+    u_char                errstr[NGX_MAX_CONF_ERRSTR];
+
+    ngx_memzero(&rc, sizeof(ngx_regex_compile_t));
+
+    rc.pattern.len = sizeof("(*UTF)") - 1 + pattern->len;
+    rc.pattern.data = ngx_pnalloc(cf->pool, rc.pattern.len);
+    if (rc.pattern.data == NULL) {
+        return NULL;
+    }
+
+    p = ngx_cpymem(rc.pattern.data, "(*UTF)", sizeof("(*UTF)") - 1);
+    ngx_memcpy(p, pattern->data, pattern->len);
+
+    rc.pool = cf->pool;
+    rc.err.len = NGX_MAX_CONF_ERRSTR;
+    rc.err.data = errstr;
+
+    if (ngx_regex_compile(&rc) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" has an invalid pattern: %V",
+                           &cmd->name, &rc.err);
+        return NULL;
+    }
+
+    return rc.regex;
+}
+
+
+static ngx_int_t
+ngx_http_ims_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_ims_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
 static void *
 ngx_http_ims_create_loc_conf(ngx_conf_t *cf)
 {
@@ -617,10 +1120,24 @@ ngx_http_ims_create_loc_conf(ngx_conf_t *cf)
         return NULL;
     }
 
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->description_forbidden = { 0, NULL };
+     *     conf->system_attributes = NULL;
+     *     conf->editable_attributes = NULL;
+     *     conf->patch and conf->query: set at merge time
+     */
+
     conf->mode = NGX_CONF_UNSET_UINT;
     conf->query_unknown = NGX_CONF_UNSET_UINT;
-    conf->patch.max_depth = NGX_CONF_UNSET_SIZE;
-    conf->patch.max_ops = NGX_CONF_UNSET_SIZE;
+    conf->log_level = NGX_CONF_UNSET_UINT;
+    conf->forbidden_status = NGX_CONF_UNSET_UINT;
+    conf->max_depth = NGX_CONF_UNSET;
+    conf->max_operations = NGX_CONF_UNSET;
+    conf->name_max_length = NGX_CONF_UNSET;
+    conf->description_max_length = NGX_CONF_UNSET;
+    conf->name_pattern = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -632,13 +1149,73 @@ ngx_http_ims_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_ims_loc_conf_t  *prev = parent;
     ngx_http_ims_loc_conf_t  *conf = child;
 
+    ims_patch_conf_t  *patch;
+
     ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_HTTP_IMS_OFF);
     ngx_conf_merge_uint_value(conf->query_unknown, prev->query_unknown, 0);
+    ngx_conf_merge_uint_value(conf->log_level, prev->log_level,
+                              NGX_LOG_INFO);
+    ngx_conf_merge_uint_value(conf->forbidden_status, prev->forbidden_status,
+                              NGX_HTTP_BAD_REQUEST);
+    ngx_conf_merge_value(conf->max_depth, prev->max_depth,
+                         IMS_DEFAULT_MAX_DEPTH);
+    ngx_conf_merge_value(conf->max_operations, prev->max_operations,
+                         IMS_DEFAULT_MAX_OPS);
+    ngx_conf_merge_value(conf->name_max_length, prev->name_max_length,
+                         IMS_DEFAULT_NAME_MAX_CHARS);
+    ngx_conf_merge_value(conf->description_max_length,
+                         prev->description_max_length,
+                         IMS_DEFAULT_DESCRIPTION_MAX_CHARS);
+    ngx_conf_merge_str_value(conf->description_forbidden,
+                             prev->description_forbidden,
+                             IMS_DEFAULT_DESCRIPTION_FORBIDDEN);
+    ngx_conf_merge_ptr_value(conf->name_pattern, prev->name_pattern, NULL);
+
+    if (conf->system_attributes == NULL) {
+        conf->system_attributes = prev->system_attributes;
+    }
+
+    if (conf->editable_attributes == NULL) {
+        conf->editable_attributes = prev->editable_attributes;
+    }
+
+    patch = &conf->patch;
+    ims_patch_conf_init(patch);
+
+    patch->max_depth = conf->max_depth;
+    patch->max_ops = conf->max_operations;
+    patch->name_max_chars = conf->name_max_length;
+    patch->description_max_chars = conf->description_max_length;
+    patch->forbidden_status = conf->forbidden_status;
+
+    if (ims_patch_conf_set_forbidden(patch, conf->description_forbidden.data,
+                                     conf->description_forbidden.len)
+        != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"ims_description_forbidden_chars\" must be at "
+                           "most %d characters of UTF-8",
+                           IMS_FORBIDDEN_MAX);
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->system_attributes) {
+        patch->is_system = ngx_http_ims_match;
+        patch->is_system_data = conf->system_attributes;
+    }
+
+    if (conf->editable_attributes) {
+        patch->is_editable = ngx_http_ims_match;
+        patch->is_editable_data = conf->editable_attributes;
+    }
+
+    if (conf->name_pattern) {
+        patch->name_pattern = ngx_http_ims_match_name;
+        patch->name_pattern_data = conf->name_pattern;
+    }
+
+    ims_query_conf_init(&conf->query);
     conf->query.reject_unknown = conf->query_unknown;
-    ngx_conf_merge_size_value(conf->patch.max_depth, prev->patch.max_depth,
-                              IMS_DEFAULT_MAX_DEPTH);
-    ngx_conf_merge_size_value(conf->patch.max_ops, prev->patch.max_ops,
-                              IMS_DEFAULT_MAX_OPS);
 
     return NGX_CONF_OK;
 }
@@ -649,6 +1226,10 @@ ngx_http_ims_init(ngx_conf_t *cf)
 {
     ngx_http_handler_pt        *h;
     ngx_http_core_main_conf_t  *cmcf;
+
+    if (ngx_http_ims_metrics_add_zone(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
