@@ -44,7 +44,7 @@ typedef struct {
 
 typedef struct {
     ngx_int_t            phase_rc;      /* what the phase handler returns */
-    ngx_http_ims_route_e route;
+    ims_route_t          route;
     ims_dialect_t        dialect;
     ims_verdict_t        verdict;
     unsigned             inspected:1;
@@ -54,8 +54,6 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_ims_handler(ngx_http_request_t *r);
-static ngx_http_ims_route_e ngx_http_ims_route(ngx_http_request_t *r,
-    ngx_str_t *image_id);
 static ngx_int_t ngx_http_ims_query(ngx_http_request_t *r,
     ngx_http_ims_ctx_t *ctx, ngx_http_ims_loc_conf_t *ilcf);
 static void ngx_http_ims_content_type(ngx_http_request_t *r,
@@ -317,10 +315,10 @@ static ngx_str_t  ngx_http_ims_verdict_names[] = {
 static ngx_int_t
 ngx_http_ims_handler(ngx_http_request_t *r)
 {
-    ngx_str_t                 image_id;
     ngx_int_t                 rc;
+    ims_str_t                 image_id;
+    ims_route_t               route;
     ngx_http_ims_ctx_t       *ctx;
-    ngx_http_ims_route_e      route;
     ngx_http_ims_loc_conf_t  *ilcf;
 
     ilcf = ngx_http_get_module_loc_conf(r, ngx_http_ims_module);
@@ -335,9 +333,11 @@ ngx_http_ims_handler(ngx_http_request_t *r)
         return ngx_http_ims_respond(r, ctx);
     }
 
-    route = ngx_http_ims_route(r, &image_id);
+    /* the normalized URI: the backend decodes the path too */
+    route = ims_route(r->method_name.data, r->method_name.len, r->uri.data,
+                      r->uri.len, &image_id);
 
-    if (route == NGX_HTTP_IMS_ROUTE_NONE) {
+    if (route == IMS_ROUTE_NONE) {
         return NGX_DECLINED;
     }
 
@@ -349,7 +349,7 @@ ngx_http_ims_handler(ngx_http_request_t *r)
     ctx->route = route;
     ctx->monitor = (ilcf->mode == NGX_HTTP_IMS_MONITOR);
 
-    if (route == NGX_HTTP_IMS_ROUTE_QUERY) {
+    if (route == IMS_ROUTE_QUERY) {
         if (ngx_http_ims_query(r, ctx, ilcf) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -383,45 +383,6 @@ ngx_http_ims_handler(ngx_http_request_t *r)
     ngx_http_finalize_request(r, NGX_DONE);
 
     return NGX_DONE;
-}
-
-
-/*
- * Routes are matched on the normalized URI, as the backend decodes the
- * path too: PATCH /v2/images/{image_id} and GET or HEAD /v2/cloudimages.
- */
-
-static ngx_http_ims_route_e
-ngx_http_ims_route(ngx_http_request_t *r, ngx_str_t *image_id)
-{
-    static const u_char  images[] = "/v2/images/";
-    static const u_char  cloudimages[] = "/v2/cloudimages";
-
-    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
-        if (r->uri.len == sizeof(cloudimages) - 1
-            && ngx_strncmp(r->uri.data, cloudimages, r->uri.len) == 0)
-        {
-            return NGX_HTTP_IMS_ROUTE_QUERY;
-        }
-
-        return NGX_HTTP_IMS_ROUTE_NONE;
-    }
-
-    if (r->method != NGX_HTTP_PATCH
-        || r->uri.len <= sizeof(images) - 1
-        || ngx_strncmp(r->uri.data, images, sizeof(images) - 1) != 0)
-    {
-        return NGX_HTTP_IMS_ROUTE_NONE;
-    }
-
-    image_id->data = r->uri.data + sizeof(images) - 1;
-    image_id->len = r->uri.len - (sizeof(images) - 1);
-
-    if (ngx_strlchr(image_id->data, image_id->data + image_id->len, '/')) {
-        return NGX_HTTP_IMS_ROUTE_NONE;
-    }
-
-    return NGX_HTTP_IMS_ROUTE_PATCH;
 }
 
 
@@ -634,7 +595,7 @@ ngx_http_ims_decide(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
     if (ctx->verdict.status == 0) {
         verdict = NGX_HTTP_IMS_PASS;
 
-        if (!ctx->monitor && ctx->route == NGX_HTTP_IMS_ROUTE_PATCH) {
+        if (!ctx->monitor && ctx->route == IMS_ROUTE_PATCH) {
             type = ims_media_type_canonical(ctx->dialect);
             h = r->headers_in.content_type;
             h->value.data = (u_char *) type;

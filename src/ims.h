@@ -28,6 +28,12 @@
 typedef unsigned char  ims_uchar_t;
 
 
+typedef struct {
+    size_t              len;
+    const ims_uchar_t  *data;
+} ims_str_t;
+
+
 /* IMS error codes the gateway emits; texts live in ims_error.c */
 typedef enum {
     IMS_OK = 0,
@@ -82,6 +88,19 @@ int ims_utf8_valid(const ims_uchar_t *p, size_t len);
 int ims_is_white_space(uint32_t c);
 int ims_is_control_or_format(uint32_t c);
 int ims_uuid_is_canonical(const ims_uchar_t *p, size_t len);
+
+
+/* routes */
+
+typedef enum {
+    IMS_ROUTE_PATCH = 0,            /* PATCH /v2/images/{image_id} */
+    IMS_ROUTE_QUERY,                /* GET or HEAD /v2/cloudimages */
+    IMS_ROUTE_COUNT,
+    IMS_ROUTE_NONE = IMS_ROUTE_COUNT
+} ims_route_t;
+
+ims_route_t ims_route(const ims_uchar_t *method, size_t method_len,
+    const ims_uchar_t *path, size_t len, ims_str_t *image_id);
 
 
 /* Content-Type gate */

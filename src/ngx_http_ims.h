@@ -16,14 +16,6 @@
 
 
 typedef enum {
-    NGX_HTTP_IMS_ROUTE_PATCH = 0,
-    NGX_HTTP_IMS_ROUTE_QUERY,
-    NGX_HTTP_IMS_ROUTES,
-    NGX_HTTP_IMS_ROUTE_NONE
-} ngx_http_ims_route_e;
-
-
-typedef enum {
     NGX_HTTP_IMS_PASS = 0,
     NGX_HTTP_IMS_REJECT,
     NGX_HTTP_IMS_WOULD_REJECT,
@@ -45,7 +37,7 @@ extern ngx_module_t  ngx_http_ims_module;
 
 
 ngx_int_t ngx_http_ims_metrics_add_zone(ngx_conf_t *cf);
-void ngx_http_ims_count_request(ngx_http_ims_route_e route,
+void ngx_http_ims_count_request(ims_route_t route,
     ngx_http_ims_verdict_e verdict, ims_code_t code);
 void ngx_http_ims_count_content_type(unsigned changes);
 void ngx_http_ims_count_body(size_t len);

@@ -9,7 +9,7 @@
 
 
 typedef struct {
-    ngx_atomic_t  requests[NGX_HTTP_IMS_ROUTES][NGX_HTTP_IMS_VERDICTS];
+    ngx_atomic_t  requests[IMS_ROUTE_COUNT][NGX_HTTP_IMS_VERDICTS];
     ngx_atomic_t  rejections[IMS_CODE_COUNT][NGX_HTTP_IMS_VERDICTS];
     ngx_atomic_t  content_types[NGX_HTTP_IMS_TYPE_CLASSES];
     ngx_atomic_t  body_bytes;
@@ -89,7 +89,7 @@ ngx_http_ims_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
 
 void
-ngx_http_ims_count_request(ngx_http_ims_route_e route,
+ngx_http_ims_count_request(ims_route_t route,
     ngx_http_ims_verdict_e verdict, ims_code_t code)
 {
     ngx_http_ims_counters_t  *c;
@@ -195,7 +195,7 @@ ngx_http_ims_metrics_handler(ngx_http_request_t *r)
             "gateway, by route and verdict.\n"
             "# TYPE ims_requests_total counter\n");
 
-    for (i = 0; i < NGX_HTTP_IMS_ROUTES; i++) {
+    for (i = 0; i < IMS_ROUTE_COUNT; i++) {
         for (k = 0; k < NGX_HTTP_IMS_VERDICTS; k++) {
             p = ngx_slprintf(p, last,
                     "ims_requests_total{route=\"%s\",verdict=\"%s\"} %uA\n",

@@ -614,6 +614,48 @@ test_media_types(void)
 
 
 static void
+test_routes(void)
+{
+    size_t         i;
+    ims_str_t      id;
+    ims_route_t    route;
+    static const struct {
+        const char   *method;
+        const char   *path;
+        ims_route_t   route;
+    } cases[] = {
+        { "PATCH", "/v2/images/x", IMS_ROUTE_PATCH },
+        { "PATCH", "/v2/images/x/", IMS_ROUTE_NONE },
+        { "PATCH", "/v2/images/x/file", IMS_ROUTE_NONE },
+        { "PATCH", "/v2/images/", IMS_ROUTE_NONE },
+        { "PATCH", "/v2/images", IMS_ROUTE_NONE },
+        { "PUT", "/v2/images/x", IMS_ROUTE_NONE },
+        { "GET", "/v2/images/x", IMS_ROUTE_NONE },
+        { "GET", "/v2/cloudimages", IMS_ROUTE_QUERY },
+        { "HEAD", "/v2/cloudimages", IMS_ROUTE_QUERY },
+        { "POST", "/v2/cloudimages", IMS_ROUTE_NONE },
+        { "GET", "/v2/cloudimages/", IMS_ROUTE_NONE },
+        { "GET", "/v2/cloudimagesx", IMS_ROUTE_NONE },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        route = ims_route((const ims_uchar_t *) cases[i].method,
+                          strlen(cases[i].method),
+                          (const ims_uchar_t *) cases[i].path,
+                          strlen(cases[i].path), &id);
+
+        check(route == cases[i].route, "route", cases[i].path,
+              cases[i].method);
+
+        if (route == IMS_ROUTE_PATCH) {
+            check(id.len == 1 && id.data[0] == 'x', "route image id",
+                  cases[i].path, NULL);
+        }
+    }
+}
+
+
+static void
 test_text(void)
 {
     char  buf[20];
@@ -795,6 +837,7 @@ main(void)
     test_catalog();
     test_media_types();
     test_text();
+    test_routes();
     test_policy();
     test_query();
 
