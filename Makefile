@@ -25,12 +25,14 @@ DEPS_BUILD  := nginx nginx-dev libjansson-dev libpcre2-dev build-essential \
                dpkg-dev
 DEPS_TEST   := curl nghttp2-client perl python3-glance
 
-.PHONY: all module unit deps test test-unit test-integration run clean
+.PHONY: all module unit check-tool deps test test-unit test-integration \
+        run clean
 
-all: module unit
+all: module unit check-tool
 
 module: $(MODULE)
 unit: $(BUILD)/ims-unit
+check-tool: $(BUILD)/ims-check
 
 # Configure once against Debian's nginx-dev with the flags the packaged
 # binary was built with, so that the module is binary compatible.
@@ -54,6 +56,11 @@ $(BUILD)/ims-unit: $(UNIT_SRCS) $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) $(WARN) -Isrc -o $@ $(UNIT_SRCS) $(CORE_SRCS) -ljansson
 
+$(BUILD)/ims-check: tools/ims-check.c $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) $(WARN) -Isrc -o $@ tools/ims-check.c $(CORE_SRCS) \
+	    -ljansson -lpcre2-8
+
 # apt-get only for what is missing: a configured machine needs no network.
 deps:
 	@missing=$$(for p in $(DEPS_BUILD) $(DEPS_TEST); do \
@@ -73,7 +80,7 @@ test: deps
 test-unit: unit
 	$(BUILD)/ims-unit
 
-test-integration: module
+test-integration: module check-tool
 	prove -r t/
 
 run: deps

@@ -1,0 +1,125 @@
+#!/usr/bin/perl
+
+# ims-check judges a request offline with the same core: for every case,
+# its verdict and error body must be exactly what the gateway answers.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use File::Temp qw(tempfile);
+use Test::More;
+use NgxTest;
+
+NgxTest::require_module();
+
+my $CHECK = "$NgxTest::ROOT/build/ims-check";
+plan(skip_all => "not built: $CHECK (run make)") unless -x $CHECK;
+
+my $ID = '33ad552d-1149-471c-8190-ff6776174a00';
+my $V21 = 'application/openstack-images-v2.1-json-patch';
+
+# [ method, uri, [ Content-Type values ], body, ims-check options ]
+my @cases = (
+    [ 'PATCH', "/v2/images/$ID", [ $V21 ],
+      '[{"op":"replace","path":"/name","value":"ok"}]' ],
+    [ 'PATCH', "/v2/images/$ID", [ "Application/OpenStack-Images-v2.0-JSON-"
+                                   . "Patch ; charset=utf-8" ],
+      '[{"replace":"/name","value":"ok"}]' ],
+    [ 'PATCH', "/v2/images/$ID", [ $V21 ],
+      '[{"op":"replace","path":"/__imagetype","value":"gold"}]' ],
+    [ 'PATCH', "/v2/imag%65s//./$ID", [ $V21 ],
+      '[{"op":"remove","path":"/__os_bit"}]' ],
+    [ 'PATCH', "/v2/images/$ID", [ $V21 ], '[{"op":"add","path":"/a/b"}]' ],
+    [ 'PATCH', "/v2/images/$ID", [ $V21 ], '' ],
+    [ 'PATCH', "/v2/images/$ID", [ $V21 ], '[{"op":"x"},]' ],
+    [ 'PATCH', "/v2/images/$ID", [ 'application/json' ], '[]' ],
+    [ 'PATCH', "/v2/images/$ID", [ $V21, $V21 ], '[]' ],
+    [ 'PATCH', "/v2/images/$ID", [], '[]' ],
+    [ 'PATCH', "/v2/images/not-a-uuid", [ $V21 ], '[]' ],
+    [ 'PATCH', "/v2/images/$ID/file", [ 'text/plain' ], 'x' ],
+    [ 'GET', '/v2/cloudimages?__imagetype=gold&limit=5', [], undef ],
+    [ 'GET', '/v2/cloudimages?__os_type=linux', [], undef ],
+    [ 'GET', '/v2/cloudimages?sort=name&sort_key=size', [], undef ],
+    [ 'GET', '/v2/cloudimages?foo=bar', [], undef,
+      [ '--query-unknown', 'reject' ], 'ims_query_unknown reject;' ],
+    [ 'PATCH', "/v2/images/$ID", [ $V21 ],
+      '[{"op":"replace","path":"/min_ram","value":"1"}]',
+      [ '--editable-attributes', '~^min_' ],
+      'ims_editable_attributes ~^min_;' ],
+    [ 'PATCH', "/v2/images/$ID", [ $V21 ],
+      '[{"op":"add","path":"/secret","value":"1"}]',
+      [ '--system-attributes', 'secret', '--forbidden-status', '403' ],
+      'ims_system_attributes secret; ims_forbidden_status 403;' ],
+    [ 'PATCH', "/v2/images/$ID", [ $V21 ],
+      '[{"op":"replace","path":"/name","value":"UPPER"}]',
+      [ '--name-pattern', '[a-z]+' ], 'ims_name_pattern [a-z]+;' ],
+);
+
+sub run_check {
+    my ($c) = @_;
+    my ($method, $uri, $types, $body, $opts) = @$c;
+    my @cmd = ($CHECK, (map { ('-t', $_) } @$types), @{ $opts // [] },
+               $method, $uri);
+
+    if (defined $body) {
+        my ($fh, $file) = tempfile(UNLINK => 1);
+        print $fh $body;
+        close $fh;
+        push @cmd, $file;
+    }
+
+    open my $out, '-|', @cmd or die "$CHECK: $!\n";
+    my %r = map { /^([\w-]+): (.*)$/ ? ($1, $2) : () } <$out>;
+    close $out;
+    $r{exit} = $? >> 8;
+    return \%r;
+}
+
+for my $c (@cases) {
+    my ($method, $uri, $types, $body, $opts, $directives) = @$c;
+    my $label = "$method $uri " . join(',', @$types);
+
+    my $t = NgxTest->new(config => <<"EOF");
+        location / {
+            ims_gateway on;
+            ${\ ($directives // '')}
+            proxy_pass http://backend;
+        }
+EOF
+
+    my $r = $t->request(method => $method, uri => $uri,
+                        headers => [ map { ('Content-Type' => $_) } @$types ],
+                        body => $body);
+    my $check = run_check($c);
+
+    if ($r->{status} == 200) {
+        is($check->{verdict}, 'pass', "$label: pass");
+        is($check->{exit}, 0, "$label: exit 0");
+
+        my ($up) = $t->upstream_requests;
+        is($check->{'content-type'}, $up->{headers}{'content-type'}[0],
+           "$label: same canonical type")
+            if $check->{route} eq 'patch';
+
+    } else {
+        is($check->{verdict}, 'reject', "$label: reject");
+        is($check->{exit}, 1, "$label: exit 1");
+        is($check->{status}, $r->{status}, "$label: same status");
+        is($check->{body}, $r->{body}, "$label: same error body");
+    }
+
+    $t->stop;
+}
+
+my $out = `$CHECK --max-depth 0 GET / 2>&1`;
+is($? >> 8, 2, 'bad option: exit 2');
+like($out, qr/--max-depth must be a number from 1 to 2048/, 'says why');
+
+$out = `$CHECK --name-pattern '(' GET / 2>&1`;
+is($? >> 8, 2, 'bad pattern: exit 2');
+like($out, qr/invalid pattern/, 'bad pattern: says why');
+
+done_testing();
