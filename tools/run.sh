@@ -155,6 +155,17 @@ curl -si -X PATCH $gl/v2/images/$id \\
   -H 'Content-Type: Application/OpenStack-Images-v2.1-JSON-Patch; charset=UTF-8' \\
   -d '[{"op":"replace","path":"/name","value":"ims-demo-ct"}]'
 
+# 4. A valid image query, answered by Glance (GET /v2/cloudimages is mapped
+#    to Glance's /v2/images list in this demo):
+curl -s '$gw/v2/cloudimages?__imagetype=private&sort=name:asc&limit=5'
+
+# 5. An invalid query, stopped at the gateway (400, IMG.0017):
+curl -si '$gw/v2/cloudimages?limit=-1&created_at=lt:2018-02-30T00:00:00Z'
+
+# 6. The gateway's counters (Prometheus text format) and its access log:
+curl -s $gw/metrics
+tail $NGINX_PREFIX/logs/access.log
+
 Press Ctrl-C to stop nginx and Glance.
 EOF
 }
