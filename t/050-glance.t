@@ -132,6 +132,42 @@ $r = patch($V21, '[{"op":"replace","path":"/__os_bit","value":"32"}]');
 is($r->{status}, 400, '__os_bit is a system attribute too');
 is(image()->{__os_bit}, '64', '__os_bit unchanged');
 
+# a patch that Glance would read in two ways: a repeated member
+$r = patch($V21, '[{"op":"replace","path":"/name","path":"/__os_bit",'
+                 . '"value":"16"}]');
+is($r->{status}, 400, 'duplicate member rejected');
+is(image()->{__os_bit}, '64', '__os_bit unchanged by a duplicate member');
+
+$t->stop;
+
+# the query gate: Glance has no /v2/cloudimages, so it is mapped to the
+# image list as in `make run`
+$t = NgxTest->new(upstream => "127.0.0.1:$port", config => <<'EOF');
+        location = /v2/cloudimages {
+            ims_gateway on;
+            proxy_pass http://backend/v2/images;
+        }
+EOF
+
+for my $q ('__imagetype=private&sort=name:asc&limit=5',
+           'sort_key=name&sort_key=created_at&sort_dir=asc&limit=10',
+           "marker=$id", 'created_at=lt:2100-01-01T00:00:00Z',
+           'name=eq:renamed-ct', 'visibility=shared&member_status=accepted') {
+    $r = $t->request(uri => "/v2/cloudimages?$q");
+    is($r->{status}, 200, "?$q: answered by Glance");
+    is(ref json($r)->{images}, 'ARRAY', "?$q: a list of images");
+}
+
+$r = $t->request(uri => '/v2/cloudimages?__imagetype=private');
+is((json($r)->{images} // [])->[0]{id}, $id, 'the sample image is listed');
+
+for my $q ('limit=-1', 'created_at=lt:2018-02-30T00:00:00Z',
+           '__imagetype=bogus', 'member_status=accepted', 'limit=1;x=2') {
+    $r = $t->request(uri => "/v2/cloudimages?$q");
+    is($r->{status}, 400, "?$q: stopped at the gateway");
+    like($r->{body}, qr/"code":"IMG\.\d{4}"/, "?$q: IMS error");
+}
+
 $t->stop;
 
 done_testing;
