@@ -16,6 +16,9 @@ MODULE      := $(BUILD)/ngx_http_ims_module.so
 CC          ?= cc
 CFLAGS      ?= -O2 -g
 WARN        := -Wall -Wextra -Werror -Wno-unused-parameter
+# the unit tests run under ASan and UBSan: a stray byte fails them
+SANITIZE    := -fsanitize=address,undefined -fno-omit-frame-pointer \
+               -fno-sanitize-recover=all
 CORE_SRCS   := $(wildcard src/ims_*.c)
 CORE_HDRS   := src/ims.h
 GLUE        := ngx_ims_module.c $(wildcard src/ngx_http_ims*)
@@ -54,7 +57,8 @@ $(MODULE): $(NGX_BUILD)/Makefile $(GLUE) $(CORE_SRCS) $(CORE_HDRS)
 
 $(BUILD)/ims-unit: $(UNIT_SRCS) $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) $(WARN) -Isrc -o $@ $(UNIT_SRCS) $(CORE_SRCS) -ljansson
+	$(CC) $(CFLAGS) $(WARN) $(SANITIZE) -Isrc -o $@ $(UNIT_SRCS) \
+	    $(CORE_SRCS) -ljansson
 
 $(BUILD)/ims-check: tools/ims-check.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)

@@ -581,9 +581,11 @@ ims_query_validate(const ims_query_conf_t *conf, const ims_uchar_t *args,
         eq = eq ? eq : end;
 
         name_len = ims_query_unescape(p, eq, scratch);
-        value_len = (eq < end)
-                    ? ims_query_unescape(eq + 1, end, scratch + name_len)
-                    : 0;
+        value_len = 0;
+
+        if (name_len >= 0 && eq < end) {
+            value_len = ims_query_unescape(eq + 1, end, scratch + name_len);
+        }
 
         if (name_len < 0 || value_len < 0) {
             return ims_query_reject(&st, NULL, p, eq - p,
