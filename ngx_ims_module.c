@@ -85,6 +85,8 @@ static char *ngx_http_ims_set_attributes(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ims_set_name_pattern(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_ims_set_forbidden_chars(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static ngx_regex_t *ngx_http_ims_regex(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_str_t *pattern);
 static ngx_int_t ngx_http_ims_add_variables(ngx_conf_t *cf);
@@ -221,7 +223,7 @@ static ngx_command_t  ngx_http_ims_commands[] = {
 
     { ngx_string("ims_description_forbidden_chars"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
+      ngx_http_ims_set_forbidden_chars,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ims_loc_conf_t, description_forbidden),
       NULL },
@@ -860,7 +862,7 @@ ngx_http_ims_set_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     for (e = cmd->post; e->name.len; e++) {
         if (e->name.len == value[1].len
-            && ngx_strcmp(e->name.data, value[1].data) == 0)
+            && ngx_strcasecmp(e->name.data, value[1].data) == 0)
         {
             *field = e->value;
             return NGX_CONF_OK;
@@ -1014,6 +1016,36 @@ ngx_http_ims_set_name_pattern(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* checked here, so that nginx -t points at the directive's line */
+
+static char *
+ngx_http_ims_set_forbidden_chars(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    char              *rv;
+    ngx_str_t         *value;
+    ims_patch_conf_t   check;
+
+    rv = ngx_conf_set_str_slot(cf, cmd, conf);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    value = cf->args->elts;
+
+    if (ims_patch_conf_set_forbidden(&check, value[1].data, value[1].len)
+        != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must be at most %d characters of UTF-8",
+                           &cmd->name, IMS_FORBIDDEN_MAX);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 /*
  * Compiled once, at configuration time, in UTF mode: the names and values
  * it is matched against are valid UTF-8 by then.
@@ -1149,16 +1181,10 @@ ngx_http_ims_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     patch->description_max_chars = conf->description_max_length;
     patch->forbidden_status = conf->forbidden_status;
 
-    if (ims_patch_conf_set_forbidden(patch, conf->description_forbidden.data,
-                                     conf->description_forbidden.len)
-        != 0)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"ims_description_forbidden_chars\" must be at "
-                           "most %d characters of UTF-8",
-                           IMS_FORBIDDEN_MAX);
-        return NGX_CONF_ERROR;
-    }
+    /* checked by ngx_http_ims_set_forbidden_chars() */
+    (void) ims_patch_conf_set_forbidden(patch,
+                                        conf->description_forbidden.data,
+                                        conf->description_forbidden.len);
 
     if (conf->system_attributes) {
         patch->is_system = ngx_http_ims_match;

@@ -219,8 +219,8 @@ ngx_http_ims_metrics_handler(ngx_http_request_t *r)
     }
 
     p = ngx_slprintf(p, last,
-            "# HELP ims_content_types_total Accepted patch Content-Types, by "
-            "what normalizing them changed.\n"
+            "# HELP ims_content_types_total PATCH Content-Types accepted by "
+            "the Content-Type gate, by what normalizing them changed.\n"
             "# TYPE ims_content_types_total counter\n");
 
     for (i = 0; i < NGX_HTTP_IMS_TYPE_CLASSES; i++) {
