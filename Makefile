@@ -93,3 +93,5 @@ run: deps
 
 clean:
 	rm -rf $(BUILD)
+
+include bench/bench.mk
