@@ -263,6 +263,7 @@ int ims_time_valid(const ims_uchar_t *p, size_t len);
 
 /* the system-attribute catalog */
 
+void ims_attrs_init(void);
 int ims_is_system_attribute(const ims_uchar_t *name, size_t len);
 size_t ims_system_attribute_count(void);
 const char *ims_system_attribute_name(size_t i);

@@ -107,14 +107,75 @@ static const ims_attr_t  ims_system_prefixes[] = {
 #define ims_nelts(a)  (sizeof(a) / sizeof((a)[0]))
 
 
+/*
+ * An open-addressing index over the catalog, built once (at configuration
+ * time, from ims_patch_conf_init()), so that a lookup hashes the name once
+ * and compares it with one entry or two.
+ */
+
+#define IMS_ATTR_BUCKETS  256
+
+static uint8_t   ims_attr_index[IMS_ATTR_BUCKETS];     /* entry + 1, 0: none */
+static unsigned  ims_attr_index_ready;
+
+
+static uint32_t
+ims_attr_hash(const ims_uchar_t *p, size_t len)
+{
+    size_t    i;
+    uint32_t  h;
+
+    h = 2166136261u;
+
+    for (i = 0; i < len; i++) {
+        h = (h ^ p[i]) * 16777619u;
+    }
+
+    return h ^ (h >> 16);
+}
+
+
+void
+ims_attrs_init(void)
+{
+    size_t    i;
+    uint32_t  b;
+
+    if (ims_attr_index_ready) {
+        return;
+    }
+
+    for (i = 0; i < ims_nelts(ims_system_attributes); i++) {
+        b = ims_attr_hash((const ims_uchar_t *) ims_system_attributes[i].name,
+                          ims_system_attributes[i].len);
+
+        while (ims_attr_index[b % IMS_ATTR_BUCKETS]) {
+            b++;
+        }
+
+        ims_attr_index[b % IMS_ATTR_BUCKETS] = (uint8_t) (i + 1);
+    }
+
+    ims_attr_index_ready = 1;
+}
+
+
 int
 ims_is_system_attribute(const ims_uchar_t *name, size_t len)
 {
     size_t             i;
+    uint32_t           b;
     const ims_attr_t  *a;
 
-    for (i = 0; i < ims_nelts(ims_system_attributes); i++) {
-        a = &ims_system_attributes[i];
+    if (!ims_attr_index_ready) {
+        ims_attrs_init();
+    }
+
+    for (b = ims_attr_hash(name, len);
+         ims_attr_index[b % IMS_ATTR_BUCKETS];
+         b++)
+    {
+        a = &ims_system_attributes[ims_attr_index[b % IMS_ATTR_BUCKETS] - 1];
 
         if (a->len == len && memcmp(a->name, name, len) == 0) {
             return 1;

@@ -11,8 +11,10 @@
 #include "ims.h"
 
 
-const char  ims_media_type_v20[] = "application/openstack-images-v2.0-json-patch";
-const char  ims_media_type_v21[] = "application/openstack-images-v2.1-json-patch";
+const char  ims_media_type_v20[] =
+    "application/openstack-images-v2.0-json-patch";
+const char  ims_media_type_v21[] =
+    "application/openstack-images-v2.1-json-patch";
 const char  ims_accept_patch[] =
     "application/openstack-images-v2.0-json-patch, "
     "application/openstack-images-v2.1-json-patch";

@@ -25,13 +25,20 @@ typedef struct {
 } ims_string_scan_t;
 
 
-static const char  *ims_op_names[] = { "", "add", "replace", "remove" };
+static const ims_str_t  ims_op_names[] = {
+    { 0, (const ims_uchar_t *) "" },
+    { 3, (const ims_uchar_t *) "add" },
+    { 7, (const ims_uchar_t *) "replace" },
+    { 6, (const ims_uchar_t *) "remove" },
+};
 
 
 void
 ims_patch_conf_init(ims_patch_conf_t *conf)
 {
     memset(conf, 0, sizeof(ims_patch_conf_t));
+
+    ims_attrs_init();
 
     conf->max_depth = IMS_DEFAULT_MAX_DEPTH;
     conf->max_ops = IMS_DEFAULT_MAX_OPS;
@@ -91,7 +98,7 @@ ims_scan_string(const ims_patch_conf_t *conf, const ims_uchar_t *p,
     scan->valid = 1;
 
     while (p < last) {
-        c = ims_utf8_next(&p, last);
+        c = (*p < 0x80) ? *p++ : ims_utf8_next(&p, last);
         scan->chars++;
 
         if (c == IMS_UTF8_INVALID || c > 0xffff
@@ -222,7 +229,7 @@ ims_path_decode(const ims_member_t *path, ims_op_t *op, ims_verdict_t *v)
     lead = 1;
 
     while (p < last) {
-        c = ims_utf8_next(&p, last);
+        c = (*p < 0x80) ? *p++ : ims_utf8_next(&p, last);
 
         if (ims_is_control_or_format(c)) {
             return ims_reject_name(v, op,
@@ -247,7 +254,6 @@ ims_op_from_members(ims_dialect_t dialect, const ims_members_t *m,
 {
     size_t               i, found;
     const ims_member_t  *mop, *path;
-    static const char   *v20_ops[] = { "add", "replace", "remove" };
 
     op->index = m->index;
 
@@ -263,10 +269,11 @@ ims_op_from_members(ims_dialect_t dialect, const ims_members_t *m,
         op->op = 0;
 
         for (i = IMS_OP_ADD; i <= IMS_OP_REMOVE; i++) {
-            if (mop->len == strlen(ims_op_names[i])
-                && memcmp(mop->data, ims_op_names[i], mop->len) == 0)
+            if (mop->len == ims_op_names[i].len
+                && memcmp(mop->data, ims_op_names[i].data, mop->len) == 0)
             {
                 op->op = i;
+                break;
             }
         }
 
@@ -306,7 +313,8 @@ ims_op_from_members(ims_dialect_t dialect, const ims_members_t *m,
         if (path->kind != IMS_JSON_STRING) {
             return ims_reject(v, 400, IMS_IMG_0001,
                               "Operation %zu: '%s' must be a path string.",
-                              op->index, v20_ops[op->op - IMS_OP_ADD]);
+                              op->index,
+                              (const char *) ims_op_names[op->op].data);
         }
     }
 
@@ -317,7 +325,8 @@ ims_op_from_members(ims_dialect_t dialect, const ims_members_t *m,
     if (op->op != IMS_OP_REMOVE && op->value_kind == IMS_JSON_ABSENT) {
         return ims_reject(v, 400, IMS_IMG_0001,
                           "Operation %zu: '%s' requires a member named "
-                          "'value'.", op->index, ims_op_names[op->op]);
+                          "'value'.", op->index,
+                          (const char *) ims_op_names[op->op].data);
     }
 
     return ims_path_decode(path, op, v);
@@ -412,36 +421,39 @@ ims_judge_description(const ims_patch_conf_t *conf, const ims_op_t *op,
 
 
 static int
+ims_reject_custom(const ims_op_t *op, ims_verdict_t *v, const char *problem)
+{
+    char  show[IMS_SHOW_MAX];
+
+    ims_escape(show, sizeof(show), op->name, op->name_len);
+
+    return ims_reject(v, 400, IMS_IMG_0001,
+                      "Operation %zu: the value of '%s' %s.", op->index, show,
+                      problem);
+}
+
+
+static int
 ims_judge_custom(const ims_op_t *op, ims_verdict_t *v)
 {
-    char               show[IMS_SHOW_MAX];
     ims_string_scan_t  scan;
 
     if (op->op == IMS_OP_REMOVE) {
         return 0;
     }
 
-    ims_escape(show, sizeof(show), op->name, op->name_len);
-
     if (op->value_kind != IMS_JSON_STRING) {
-        return ims_reject(v, 400, IMS_IMG_0001,
-                          "Operation %zu: the value of '%s' must be a "
-                          "string.", op->index, show);
+        return ims_reject_custom(op, v, "must be a string");
     }
 
     if (op->value_len > IMS_CUSTOM_VALUE_MAX_BYTES) {
-        return ims_reject(v, 400, IMS_IMG_0001,
-                          "Operation %zu: the value of '%s' is longer than "
-                          "%d bytes.", op->index, show,
-                          IMS_CUSTOM_VALUE_MAX_BYTES);
+        return ims_reject_custom(op, v, "is longer than 65535 bytes");
     }
 
     ims_scan_string(NULL, op->value, op->value_len, NULL, &scan);
 
     if (!scan.valid) {
-        return ims_reject(v, 400, IMS_IMG_0001,
-                          "Operation %zu: the value of '%s' holds characters "
-                          "outside the BMP.", op->index, show);
+        return ims_reject_custom(op, v, "holds characters outside the BMP");
     }
 
     return 0;

@@ -33,6 +33,7 @@ typedef enum {
 
 
 typedef struct {
+    size_t               len;
     const char          *name;
     ims_query_type_t     type;
     ims_code_t           code;
@@ -79,23 +80,28 @@ static const char *const  ims_q_time_ops[] = {
 #define IMS_INT64_MAX  9223372036854775807ULL
 
 
+#define ims_name(n)  sizeof(n) - 1, n
+
 #define ims_enum(n, v)                                                        \
-    { n, IMS_Q_ENUM, IMS_IMG_0017, IMS_P_OTHER, 0, 0, v, 0, 0 }
+    { ims_name(n), IMS_Q_ENUM, IMS_IMG_0017, IMS_P_OTHER, 0, 0, v, 0, 0 }
 #define ims_enum_eq(n, v)                                                     \
-    { n, IMS_Q_ENUM, IMS_IMG_0017, IMS_P_OTHER, 0, 1, v, 0, 0 }
+    { ims_name(n), IMS_Q_ENUM, IMS_IMG_0017, IMS_P_OTHER, 0, 1, v, 0, 0 }
 #define ims_decimal(n, max)                                                   \
-    { n, IMS_Q_DECIMAL, IMS_IMG_0017, IMS_P_OTHER, 0, 0, NULL, 0, max }
+    { ims_name(n), IMS_Q_DECIMAL, IMS_IMG_0017, IMS_P_OTHER, 0, 0, NULL, 0,   \
+      max }
 
 
 /* The parameter catalog: one row per parameter of section 4. */
 
 static const ims_query_param_t  ims_query_params[] = {
-    { "__imagetype", IMS_Q_ENUM, IMS_IMG_0024, IMS_P_OTHER, 0, 0,
-      ims_q_imagetype, 0, 0 },
-    { "visibility", IMS_Q_ENUM, IMS_IMG_0017, IMS_P_VISIBILITY, 0, 1,
-      ims_q_visibility, 0, 0 },
-    { "member_status", IMS_Q_ENUM, IMS_IMG_0017, IMS_P_MEMBER_STATUS, 0, 0,
-      ims_q_member_status, 0, 0 },
+    /* name, type, error code, role, repeatable, eq: operator,
+     * values, minimum, maximum */
+    { ims_name("__imagetype"), IMS_Q_ENUM, IMS_IMG_0024, IMS_P_OTHER,
+      0, 0, ims_q_imagetype, 0, 0 },
+    { ims_name("visibility"), IMS_Q_ENUM, IMS_IMG_0017, IMS_P_VISIBILITY,
+      0, 1, ims_q_visibility, 0, 0 },
+    { ims_name("member_status"), IMS_Q_ENUM, IMS_IMG_0017, IMS_P_MEMBER_STATUS,
+      0, 0, ims_q_member_status, 0, 0 },
     ims_enum_eq("status", ims_q_status),
     ims_enum("protected", ims_q_boolean),
     ims_enum("__whole_image", ims_q_boolean),
@@ -108,12 +114,12 @@ static const ims_query_param_t  ims_query_params[] = {
     ims_enum("__support_highperformance", ims_q_true),
     ims_enum("__support_xen_hana", ims_q_true),
     ims_enum("__support_kvm_infiniband", ims_q_true),
-    { "__support_xen_gpu_type", IMS_Q_TEXT, IMS_IMG_0017, IMS_P_OTHER, 0, 0,
-      NULL, 1, 255 },
-    { "__support_kvm_gpu_type", IMS_Q_TEXT, IMS_IMG_0017, IMS_P_OTHER, 0, 0,
-      NULL, 1, 255 },
-    { "__os_type", IMS_Q_ENUM, IMS_IMG_0122, IMS_P_OTHER, 0, 0,
-      ims_q_os_type, 0, 0 },
+    { ims_name("__support_xen_gpu_type"), IMS_Q_TEXT, IMS_IMG_0017, IMS_P_OTHER,
+      0, 0, NULL, 1, 255 },
+    { ims_name("__support_kvm_gpu_type"), IMS_Q_TEXT, IMS_IMG_0017, IMS_P_OTHER,
+      0, 0, NULL, 1, 255 },
+    { ims_name("__os_type"), IMS_Q_ENUM, IMS_IMG_0122, IMS_P_OTHER,
+      0, 0, ims_q_os_type, 0, 0 },
     ims_enum("__os_bit", ims_q_os_bit),
     ims_enum("__platform", ims_q_platform),
     ims_enum("virtual_env_type", ims_q_virtual_env_type),
@@ -124,20 +130,28 @@ static const ims_query_param_t  ims_query_params[] = {
     ims_decimal("min_disk", 1024),
     ims_decimal("size_min", IMS_INT64_MAX),
     ims_decimal("size_max", IMS_INT64_MAX),
-    { "marker", IMS_Q_UUID, IMS_IMG_0066, IMS_P_OTHER, 0, 0, NULL, 0, 0 },
-    { "id", IMS_Q_UUID, IMS_IMG_0066, IMS_P_OTHER, 0, 1, NULL, 0, 0 },
-    { "owner", IMS_Q_OWNER, IMS_IMG_0017, IMS_P_OTHER, 0, 1, NULL, 1, 64 },
-    { "name", IMS_Q_TEXT, IMS_IMG_0017, IMS_P_OTHER, 0, 1, NULL, 1, 255 },
-    { "tag", IMS_Q_TEXT, IMS_IMG_0017, IMS_P_OTHER, 1, 0, NULL, 0, 255 },
-    { "sort_key", IMS_Q_ENUM, IMS_IMG_0017, IMS_P_SORT_KEY, 1, 0,
-      ims_q_sort_key, 0, 0 },
-    { "sort_dir", IMS_Q_ENUM, IMS_IMG_0017, IMS_P_SORT_DIR, 1, 0,
-      ims_q_sort_dir, 0, 0 },
-    { "sort", IMS_Q_SORT, IMS_IMG_0017, IMS_P_SORT, 0, 0, NULL, 0, 0 },
-    { "created_at", IMS_Q_TIME, IMS_IMG_0017, IMS_P_OTHER, 0, 0, NULL, 0, 0 },
-    { "updated_at", IMS_Q_TIME, IMS_IMG_0017, IMS_P_OTHER, 0, 0, NULL, 0, 0 },
-    { "changes-since", IMS_Q_UNSUPPORTED, IMS_IMG_0017, IMS_P_OTHER, 0, 0,
-      NULL, 0, 0 },
+    { ims_name("marker"), IMS_Q_UUID, IMS_IMG_0066, IMS_P_OTHER,
+      0, 0, NULL, 0, 0 },
+    { ims_name("id"), IMS_Q_UUID, IMS_IMG_0066, IMS_P_OTHER,
+      0, 1, NULL, 0, 0 },
+    { ims_name("owner"), IMS_Q_OWNER, IMS_IMG_0017, IMS_P_OTHER,
+      0, 1, NULL, 1, 64 },
+    { ims_name("name"), IMS_Q_TEXT, IMS_IMG_0017, IMS_P_OTHER,
+      0, 1, NULL, 1, 255 },
+    { ims_name("tag"), IMS_Q_TEXT, IMS_IMG_0017, IMS_P_OTHER,
+      1, 0, NULL, 0, 255 },
+    { ims_name("sort_key"), IMS_Q_ENUM, IMS_IMG_0017, IMS_P_SORT_KEY,
+      1, 0, ims_q_sort_key, 0, 0 },
+    { ims_name("sort_dir"), IMS_Q_ENUM, IMS_IMG_0017, IMS_P_SORT_DIR,
+      1, 0, ims_q_sort_dir, 0, 0 },
+    { ims_name("sort"), IMS_Q_SORT, IMS_IMG_0017, IMS_P_SORT,
+      0, 0, NULL, 0, 0 },
+    { ims_name("created_at"), IMS_Q_TIME, IMS_IMG_0017, IMS_P_OTHER,
+      0, 0, NULL, 0, 0 },
+    { ims_name("updated_at"), IMS_Q_TIME, IMS_IMG_0017, IMS_P_OTHER,
+      0, 0, NULL, 0, 0 },
+    { ims_name("changes-since"), IMS_Q_UNSUPPORTED, IMS_IMG_0017, IMS_P_OTHER,
+      0, 0, NULL, 0, 0 },
 };
 
 
@@ -482,7 +496,7 @@ ims_query_param(ims_query_state_t *st, const ims_uchar_t *name,
     param = NULL;
 
     for (i = 0; i < IMS_QUERY_PARAM_COUNT; i++) {
-        if (strlen(ims_query_params[i].name) == name_len
+        if (ims_query_params[i].len == name_len
             && memcmp(ims_query_params[i].name, name, name_len) == 0)
         {
             param = &ims_query_params[i];

@@ -102,6 +102,10 @@ ims_utf8_valid(const ims_uchar_t *p, size_t len)
 int
 ims_is_white_space(uint32_t c)
 {
+    if (c > 0x20 && c < 0x85) {
+        return 0;
+    }
+
     return (c >= 0x09 && c <= 0x0d) || c == 0x20
            || (c >= 0x1c && c <= 0x1f)
            || c == 0x85 || c == 0xa0 || c == 0x1680
@@ -118,6 +122,10 @@ ims_is_control_or_format(uint32_t c)
 {
     if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
         return 1;
+    }
+
+    if (c < 0xad) {
+        return 0;
     }
 
     return c == 0xad
