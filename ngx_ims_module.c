@@ -634,6 +634,14 @@ ngx_http_ims_respond(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
         ngx_http_finalize_request(r, ngx_http_ims_send_error(r, ctx));
     }
 
+    if (!ctx->inspected) {
+        /*
+         * nginx failed the body read (413, a bad chunk) and an error_page
+         * redirected the request: there is no body to wait for
+         */
+        return NGX_DECLINED;
+    }
+
     return ctx->phase_rc;
 }
 
