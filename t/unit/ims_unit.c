@@ -330,7 +330,7 @@ static void
 test_patch_cases(void)
 {
     size_t             i;
-    ims_verdict_t      v;
+    ims_verdict_t      v, ref;
     ims_patch_conf_t   conf;
     const patch_case_t *c;
     char               got[IMS_DETAIL_MAX + 32];
@@ -348,6 +348,12 @@ test_patch_cases(void)
 
         check(v.status == c->status && v.code == c->code,
               c->dialect == V20 ? "patch v2.0" : "patch v2.1", c->body, got);
+
+        /* the reference reader reaches the same verdict */
+        ims_patch_validate_jansson(c->dialect, (const ims_uchar_t *) c->body,
+                                   strlen(c->body), &conf, &ref);
+        check(ref.status == v.status && ref.code == v.code,
+              "patch, jansson reader agrees", c->body, ref.detail);
 
         if (v.status) {
             check_error_body(&v, c->body);
@@ -840,6 +846,7 @@ main(void)
     test_routes();
     test_policy();
     test_query();
+    test_stream();
 
     printf("%d passed, %d failed\n", passed, failed);
 

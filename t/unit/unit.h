@@ -11,6 +11,7 @@
 void check(int ok, const char *what, const char *input, const char *detail);
 void check_error_body(const ims_verdict_t *v, const char *input);
 void test_query(void);
+void test_stream(void);
 
 
 #endif /* _IMS_UNIT_H_INCLUDED_ */

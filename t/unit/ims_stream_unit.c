@@ -1,0 +1,1144 @@
+
+/*
+ * The streaming reader against the jansson reader: on every input both must
+ * emit the same member records and reach the same status and code, however
+ * the body is cut into pieces, and a scratch buffer that is too small must
+ * fail cleanly.
+ */
+
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ims.h"
+#include "ims_stream.h"
+#include "unit.h"
+
+
+typedef struct {
+    const char  *body;
+    size_t       len;
+} stream_body_t;
+
+
+#define B(s)  { s, sizeof(s) - 1 }
+
+#define OP_HEAD  "[{\"op\":\"add\",\"path\":\"/x\",\"value\":"
+
+
+/*
+ * The bodies of patch_cases (ims_unit.c), then the classes of malformed
+ * and tricky JSON.  An operation whose "op" is "stop" is refused by the
+ * test's emit, to check that document errors win over it.
+ */
+static const stream_body_t  stream_corpus[] = {
+
+    /* patch_cases: document */
+    B(""),
+    B(" \t\r\n"),
+    B("[]"),
+    B(" [ ] \n"),
+    B("{}"),
+    B("\"x\""),
+    B("null"),
+    B("[1]"),
+    B("[[]]"),
+    B("[{\"op\":\"remove\",\"path\":\"/x\"},null]"),
+    B("\xef\xbb\xbf[]"),
+    B("[]/* c */"),
+    B("[] x"),
+    B("[][]"),
+    B("[{'op':'remove','path':'/x'}]"),
+    B("[{op:\"remove\",\"path\":\"/x\"}]"),
+    B("[{\"op\":\"remove\",\"path\":\"/x\"},]"),
+    B("[{\"op\":\"remove\",\"path\":\"/x\",\"value\":NaN}]"),
+    B("[{\"op\":\"remove\",\"path\":\"/x\",\"value\":Infinity}]"),
+    B("[{\"op\":\"add\",\"path\":\"/x\",\"value\":\"a\tb\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/x\",\"value\":\"\xff\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/x\",\"value\":\"\xc0\xaf\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/x\",\"value\":\"\xed\xa0\x80\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/x\",\"value\":\"\\ud800\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/x\",\"value\":\"\\udc00x\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/x\",\"value\":\"a\\u0000b\"}]"),
+    B("[{\"op\":\"replace\",\"path\":\"/name\",\"path\":\"/__os_bit\","
+      "\"value\":\"x\"}]"),
+    B("[{\"op\":\"replace\",\"\\u006fp\":\"add\",\"path\":\"/x\","
+      "\"value\":\"x\"}]"),
+    B("[{\"op\":\"remove\",\"path\":\"/x\",\"value\":{\"a\":1,\"a\":2}}]"),
+    B("[{\"op\":\"remove\",\"path\":\"/x\",\"x\":1,\"x\":1}]"),
+    B("[{\"op\":\"remove\",\"path\":\"/x\",\"value\":{\"a\":1,"
+      "\"b\":{\"a\":1}}}]"),
+    B("[{\"op\":\"remove\",\"path\":\"/x\",\"value\":"
+      "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}]"),
+    B("[{\"op\":\"remove\",\"path\":\"/x\",\"value\":"
+      "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}]"),
+
+    /* patch_cases: operations, paths, attributes */
+    B("[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"ok\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/name\",\"value\":\"ok\"}]"),
+    B("[{\"op\":\"remove\",\"path\":\"/custom\"}]"),
+    B("[{\"op\":\"remove\",\"path\":\"/custom\",\"value\":[1,{}]}]"),
+    B("[{\"path\":\"/name\",\"value\":\"ok\"}]"),
+    B("[{\"op\":null,\"path\":\"/name\",\"value\":\"ok\"}]"),
+    B("[{\"op\":1,\"path\":\"/name\",\"value\":\"ok\"}]"),
+    B("[{\"op\":\"Replace\",\"path\":\"/name\",\"value\":\"ok\"}]"),
+    B("[{\"op\":\"move\",\"path\":\"/name\",\"from\":\"/x\"}]"),
+    B("[{\"op\":\"replace \",\"path\":\"/name\",\"value\":\"x\"}]"),
+    B("[{\"op\":\"replace\",\"value\":\"ok\"}]"),
+    B("[{\"op\":\"replace\",\"path\":null,\"value\":\"ok\"}]"),
+    B("[{\"op\":\"replace\",\"path\":[\"/name\"],\"value\":\"ok\"}]"),
+    B("[{\"op\":\"replace\",\"path\":\"/name\"}]"),
+    B("[{\"replace\":\"/name\",\"value\":\"ok\"}]"),
+    B("[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"ok\","
+      "\"remove\":\"/__os_bit\"}]"),
+    B("[{\"add\":\"/custom\",\"value\":\"v\"}]"),
+    B("[{\"remove\":\"/custom\"}]"),
+    B("[{\"replace\":\"/name\",\"add\":\"/x\",\"value\":\"ok\"}]"),
+    B("[{\"replace\":null,\"value\":\"ok\"}]"),
+    B("[{\"replace\":5,\"value\":\"ok\"}]"),
+    B("[{\"remove\":\"/custom\",\"value\":NaN}]"),
+    B("[{\"op\":\"add\",\"path\":\"/a~1b\",\"value\":\"x\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/tricky~01\",\"value\":\"x\"}]"),
+    B("[{\"op\":\"replace\",\"path\":\"/\\u006eame\",\"value\":\"a b\"}]"),
+    B("[{\"op\":\"replace\",\"path\":\"/\\u00a0__os_bit\","
+      "\"value\":\"x\"}]"),
+    B("[{\"op\":\"replace\",\"path\":\"/__os_bit\\u3000\","
+      "\"value\":\"x\"}]"),
+    B("[{\"op\":\"replace\",\"path\":\"/\\t__os_bit\",\"value\":\"x\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/a\\u0000b\",\"value\":\"x\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/a\\u007fb\",\"value\":\"x\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/a\\u0085b\",\"value\":\"x\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/a\\u200bb\",\"value\":\"x\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/\\ufeffx\",\"value\":\"x\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/\\ud83d\\ude00\",\"value\":\"x\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/\xe4\xb8\xad\",\"value\":\"x\"}]"),
+    B("[{\"op\":\"replace\",\"path\":\"/\\u005f\\u005fos_bit\","
+      "\"value\":\"x\"}]"),
+    B("[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"ok\"},"
+      "{\"op\":\"remove\",\"path\":\"/status\"}]"),
+    B("[{\"op\":\"replace\",\"path\":\"/name\",\"value\":null}]"),
+    B("[{\"op\":\"replace\",\"path\":\"/name\",\"value\":5}]"),
+    B("[{\"op\":\"replace\",\"path\":\"/name\",\"value\":true}]"),
+    B("[{\"op\":\"replace\",\"path\":\"/name\","
+      "\"value\":\"\xe9\x95\x9c\xe5\x83\x8f-1\"}]"),
+    B("[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"a\\tb\"}]"),
+    B("[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"caf\xc3\xa9\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/__description\",\"value\":\"a\\rb\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/__description\",\"value\":\"<b>\"}]"),
+    B("[{\"op\":\"replace\",\"path\":\"/custom\","
+      "\"value\":\"\xf0\x9f\x98\x80\"}]"),
+    B("[{\"op\":\"replace\",\"path\":\"/custom\","
+      "\"value\":\"\xe4\xb8\xad <>\\r\\n\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/custom\",\"value\":{}}]"),
+    B("[{\"op\":\"add\",\"path\":\"/custom\",\"value\":[]}]"),
+    B("[{\"op\":\"add\",\"path\":\"/custom\",\"value\":false}]"),
+
+    /* operation verdicts against document errors */
+    B("[{\"op\":\"stop\"}]"),
+    B("[{\"op\":\"stop\"},{\"op\":\"x\"}]"),
+    B("[{\"op\":\"x\"},{\"op\":\"stop\"},{\"op\":\"stop\",\"n\":2}]"),
+    B("[{\"op\":\"stop\"},1]"),
+    B("[{\"op\":\"stop\"},{\"op\":\"x\"},[]]"),
+    B("[{\"op\":\"stop\"},{\"a\":1,\"a\":2}]"),
+    B("[{\"op\":\"stop\"},{\"v\":1e400}]"),
+    B("[{\"op\":\"stop\"},{\"v\":\"\\ud800\"}]"),
+    B("[{\"op\":\"stop\"}] x"),
+    B("[{\"op\":\"stop\"}"),
+    B("[{\"op\":\"stop\"},{\"v\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]"
+      "]]]]]]]]]]]]]]]]]]}]"),
+    B("[{\"op\":\"stop\",\"op\":\"x\"}]"),
+    B("[{\"op\":\"x\"},\"stop\"]"),
+
+    /* structure */
+    B("["),
+    B("[{"),
+    B("[{\"op\""),
+    B("[{\"op\":"),
+    B("[{\"op\":\"add\""),
+    B("[{\"op\":\"add\","),
+    B("[{\"op\":\"add\"}"),
+    B("[{\"op\":\"add\"},"),
+    B("]"),
+    B("[}"),
+    B("[{]"),
+    B("[{\"a\":1]"),
+    B("[{\"a\":[1}]"),
+    B("[{\"a\" 1}]"),
+    B("[{\"a\":1 \"b\":2}]"),
+    B("[{\"a\":1,}]"),
+    B("[{,\"a\":1}]"),
+    B("[{\"a\"::1}]"),
+    B("[{\"a\":}]"),
+    B("[{1:2}]"),
+    B("[{\"a\":[1,,2]}]"),
+    B("[{\"a\":[,1]}]"),
+    B("[{\"a\":[1,]}]"),
+    B("[{}]"),
+    B("[{},{}]"),
+    B("[ { } , { \"a\" : [ 1 , { } , [ ] ] } ]"),
+    B("\n\r\t [\n\r\t {\n\r\t \"op\"\n\r\t :\n\r\t \"add\"\n\r\t }\n\r\t ]"
+      "\n\r\t "),
+    B("[{\"a\":1}]\f"),
+    B("[{\"a\":1}]\xc2\xa0"),
+    B("[\xc2\xa0{}]"),
+    B("[{\"a\":1}]\0"),
+    B("[1,2]"),
+    B("[\"a\"]"),
+    B("[true]"),
+    B("{\"op\":\"add\"}"),
+    B("{\"a\":[1,2}"),
+    B("{\"a\":1 x"),
+    B("1"),
+    B("-"),
+    B("tru"),
+    B("x"),
+    B("\"abc"),
+
+    /* literals, and raw NUL bytes after them (never valid) */
+    B(OP_HEAD "true}]"),
+    B(OP_HEAD "false}]"),
+    B(OP_HEAD "null}]"),
+    B(OP_HEAD "True}]"),
+    B(OP_HEAD "nul}]"),
+    B(OP_HEAD "nulll}]"),
+    B(OP_HEAD "truex}]"),
+    B(OP_HEAD "true1}]"),
+    B(OP_HEAD "1\0}]"),
+    B(OP_HEAD "1\0\0}]"),
+    B(OP_HEAD "1 \0}]"),
+    B(OP_HEAD "true\0}]"),
+    B(OP_HEAD "null\0,\"a\":false\0}]"),
+    B(OP_HEAD "[1\0,2.5\0,3e1\0,0\0,-0\0]}]"),
+    B(OP_HEAD "\"x\"\0}]"),
+    B(OP_HEAD "{}\0}]"),
+    B(OP_HEAD "tr\0ue}]"),
+    B("[{\"op\":\"add\"\0}]"),
+    B("[{\0\"op\":\"add\"}]"),
+
+    /* numbers */
+    B(OP_HEAD "0}]"),
+    B(OP_HEAD "-0}]"),
+    B(OP_HEAD "01}]"),
+    B(OP_HEAD "-01}]"),
+    B(OP_HEAD "00}]"),
+    B(OP_HEAD "-}]"),
+    B(OP_HEAD "+1}]"),
+    B(OP_HEAD "1.}]"),
+    B(OP_HEAD ".5}]"),
+    B(OP_HEAD "-.5}]"),
+    B(OP_HEAD "1.5.}]"),
+    B(OP_HEAD "1e}]"),
+    B(OP_HEAD "1e+}]"),
+    B(OP_HEAD "1E-2}]"),
+    B(OP_HEAD "1e+02}]"),
+    B(OP_HEAD "0.0e0}]"),
+    B(OP_HEAD "1.e5}]"),
+    B(OP_HEAD "0x10}]"),
+    B(OP_HEAD "1_000}]"),
+    B(OP_HEAD "- 1}]"),
+    B(OP_HEAD "1e400}]"),
+    B(OP_HEAD "-1e400}]"),
+    B(OP_HEAD "1e308}]"),
+    B(OP_HEAD "1e309}]"),
+    B(OP_HEAD "1e-400}]"),
+    B(OP_HEAD "1e-99999999999999999999999}]"),
+    B(OP_HEAD "1e99999999999999999999999}]"),
+    B(OP_HEAD "0e99999999999999999999999}]"),
+    B(OP_HEAD "0.000e400}]"),
+    B(OP_HEAD "1.7976931348623157e308}]"),
+    B(OP_HEAD "1.7976931348623158e308}]"),
+    B(OP_HEAD "1.7976931348623159e308}]"),
+    B(OP_HEAD "1.797693134862315807937289714053e308}]"),
+    B(OP_HEAD "1.797693134862315807937289714054e308}]"),
+    B(OP_HEAD "-1.797693134862315807937289714054e308}]"),
+    B(OP_HEAD "0.00001797693134862315807937289714054e313}]"),
+    B(OP_HEAD "0.00001797693134862315807937289714053e313}]"),
+    B(OP_HEAD "17976931348623158079372897140530341507993413271003782693617"
+      "37789804449682927647509466490179775872070963302864166928879109465555"
+      "47851940402630657488671505820681908902000708383676273854845817711531"
+      "76447573027006985557136695962284291481986083493647529271907416844436"
+      "551070434271155969950809304288017790417449779199999}]"),
+    B(OP_HEAD "17976931348623158079372897140530341507993413271003782693617"
+      "37789804449682927647509466490179775872070963302864166928879109465555"
+      "47851940402630657488671505820681908902000708383676273854845817711531"
+      "76447573027006985557136695962284291481986083493647529271907416844436"
+      "5510704342711559699508093042880177904174497791.9999999999999}]"),
+    B(OP_HEAD "17976931348623158079372897140530341507993413271003782693617"
+      "37789804449682927647509466490179775872070963302864166928879109465555"
+      "47851940402630657488671505820681908902000708383676273854845817711531"
+      "76447573027006985557136695962284291481986083493647529271907416844436"
+      "5510704342711559699508093042880177904174497792}]"),
+    B(OP_HEAD "17976931348623158079372897140530341507993413271003782693617"
+      "37789804449682927647509466490179775872070963302864166928879109465555"
+      "47851940402630657488671505820681908902000708383676273854845817711531"
+      "76447573027006985557136695962284291481986083493647529271907416844436"
+      "5510704342711559699508093042880177904174497792e-1}]"),
+    B(OP_HEAD "17976931348623158079372897140530341507993413271003782693617"
+      "37789804449682927647509466490179775872070963302864166928879109465555"
+      "47851940402630657488671505820681908902000708383676273854845817711531"
+      "76447573027006985557136695962284291481986083493647529271907416844436"
+      "5510704342711559699508093042880177904174497792.00000000000001e-1}]"),
+    B(OP_HEAD "12345678901234567890123456789012345678901234567890123456789"
+      "01234567890123456789012345678901234567890123456789012345678901234567"
+      "89012345678901234567890123456789012345678901234567890123456789012345"
+      "67890123456789012345678901234567890123456789012345678901234567890123"
+      "45678901234567890123456789012345678901234567890}]"),
+
+    /* strings: escapes */
+    B(OP_HEAD "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"}]"),
+    B(OP_HEAD "\"\\a\"}]"),
+    B(OP_HEAD "\"\\x41\"}]"),
+    B(OP_HEAD "\"\\'\"}]"),
+    B(OP_HEAD "\"\\U0041\"}]"),
+    B(OP_HEAD "\"\\u004\"}]"),
+    B(OP_HEAD "\"\\u004g\"}]"),
+    B(OP_HEAD "\"\\u00E9\\u00e9\\uFFFF\\uffff\"}]"),
+    B(OP_HEAD "\"\\u0080\\u07ff\\u0800\\ufffd\"}]"),
+    B(OP_HEAD "\"\\ud83d\\ude00\"}]"),
+    B(OP_HEAD "\"\\uD83D\\uDE00\"}]"),
+    B(OP_HEAD "\"\\udbff\\udfff\"}]"),
+    B(OP_HEAD "\"\\ud800\\udc00\"}]"),
+    B(OP_HEAD "\"\\ud83d\"}]"),
+    B(OP_HEAD "\"\\ud83dx\"}]"),
+    B(OP_HEAD "\"\\ud83d\\n\"}]"),
+    B(OP_HEAD "\"\\ud83d\\u0041\"}]"),
+    B(OP_HEAD "\"\\ud83d\\ud83d\"}]"),
+    B(OP_HEAD "\"\\ude00\\ud83d\"}]"),
+    B(OP_HEAD "\"\\ude00\"}]"),
+    B(OP_HEAD "\"\\ud83d\\u\"}]"),
+    B(OP_HEAD "\"\\ud83d\\"),
+    B(OP_HEAD "\"\\u0000\"}]"),
+    B(OP_HEAD "\"\\u0000\\u0000x\\u0000\"}]"),
+    B("[{\"op\\u0000\":1}]"),
+    B("[{\"op\":\"add\",\"v\":{\"a\\u0000b\":1}}]"),
+    B("[{\"op\":\"add\",\"v\":[{\"\\u0000\":1}]}]"),
+    B("[{\"op\":\"add\",\"v\":\"\\u0000\"}]"),
+    B("[{\"\\u0070\\u0061\\u0074\\u0068\":\"/x\",\"op\":\"add\"}]"),
+    B("[{\"p\\u0061th\":\"/x\",\"path\":\"/y\"}]"),
+    B("[{\"\\/\":1,\"/\":2}]"),
+    B("[{\"a\\tb\":1,\"a\\u0009b\":2}]"),
+    B("[{\"\\u00e9\":1,\"\xc3\xa9\":2}]"),
+    B("[{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}]"),
+    B("[{\"e\\u0301\":1,\"\xc3\xa9\":2}]"),
+    B("[{\"\":1,\"\":2}]"),
+    B("[{\"\":1,\"a\":{\"\":2,\"a\":{\"\":3}}}]"),
+    B("[{\"a\":1},{\"a\":1}]"),
+
+    /* strings: raw bytes */
+    B(OP_HEAD "\"\x01\"}]"),
+    B(OP_HEAD "\"\x1f\"}]"),
+    B(OP_HEAD "\"\n\"}]"),
+    B(OP_HEAD "\"\x7f\"}]"),
+    B(OP_HEAD "\"a\0b\"}]"),
+    B("[{\"a\0\":1}]"),
+    B(OP_HEAD "\"\x80\"}]"),
+    B(OP_HEAD "\"\xbf\"}]"),
+    B(OP_HEAD "\"\xc1\xbf\"}]"),
+    B(OP_HEAD "\"\xc2\x80\xdf\xbf\"}]"),
+    B(OP_HEAD "\"\xc2\"}]"),
+    B(OP_HEAD "\"\xc2\x7f\"}]"),
+    B(OP_HEAD "\"\xe0\x9f\xbf\"}]"),
+    B(OP_HEAD "\"\xe0\xa0\x80\"}]"),
+    B(OP_HEAD "\"\xed\x9f\xbf\"}]"),
+    B(OP_HEAD "\"\xed\xbf\xbf\"}]"),
+    B(OP_HEAD "\"\xee\x80\x80\xef\xbf\xbf\"}]"),
+    B(OP_HEAD "\"\xe4\xb8\"}]"),
+    B(OP_HEAD "\"\xe4\"}]"),
+    B(OP_HEAD "\"\xf0\x8f\xbf\xbf\"}]"),
+    B(OP_HEAD "\"\xf0\x90\x80\x80\"}]"),
+    B(OP_HEAD "\"\xf4\x8f\xbf\xbf\"}]"),
+    B(OP_HEAD "\"\xf4\x90\x80\x80\"}]"),
+    B(OP_HEAD "\"\xf5\x80\x80\x80\"}]"),
+    B(OP_HEAD "\"\xf8\x88\x80\x80\x80\"}]"),
+    B(OP_HEAD "\"\xff\xfe\"}]"),
+    B(OP_HEAD "\"\xf0\x9f\x98\"}]"),
+    B(OP_HEAD "\"\xf0\x9f\x98\x80\xf0\x9f\x98\x80 \xe4\xb8\xad\xe6\x96\x87 "
+      "caf\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87\xe4\xb8\xad\xe6\x96\x87\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/\xe4\xb8\xad\xe6\x96\x87\xe4\xb8\xad"
+      "\xe6\x96\x87\xe4\xb8\xad\xe6\x96\x87\",\"value\":\"x\"}]"),
+    B("[{\"\xe4\xb8\xad\":1,\"\xe4\xb8\xae\":2,\"\xe4\xb8\xad\":3}]"),
+    B("[{\"a\":1}\xe4\xb8\xad]"),
+
+    /* long strings: the 16-byte loops and their tails */
+    B("[{\"op\":\"add\",\"path\":\"/0123456789abcdef0123456789abcdef01\","
+      "\"value\":\"0123456789abcdef0123456789abcdef0123456789abcdef0\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/0123456789abcdef\\n0123456789abcdef\","
+      "\"value\":\"0123456789abcde\\\"0123456789abcdef\\u00e9789abcdef\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/0123456789abcd\xc3\xa9\","
+      "\"value\":\"0123456789abcdef0123456789\x01\"}]"),
+    B("[{\"0123456789abcdef0123456789abcdef\":1,"
+      "\"0123456789abcdef0123456789abcdef\":2}]"),
+    B("[{\"0123456789abcdef0123456789abcdef\":1,"
+      "\"0123456789abcdef0123456789abcdeg\":2}]"),
+
+    /* members beyond the six, and every kind for each of the six */
+    B("[{\"op\":\"add\",\"path\":\"/x\",\"value\":\"v\",\"add\":\"/a\","
+      "\"replace\":\"/r\",\"remove\":\"/d\",\"other\":\"o\",\"Op\":1}]"),
+    B("[{\"op\":[],\"path\":{},\"value\":[{\"op\":\"inner\"}],\"add\":true,"
+      "\"replace\":null,\"remove\":-1.5e3}]"),
+    B("[{\"value\":{\"op\":\"stop\",\"path\":\"/in\"},\"op\":\"x\"}]"),
+    B("[{\"op\":\"\",\"path\":\"\",\"value\":\"\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/x\",\"value\":\"v\"},"
+      "{\"op\":\"remove\",\"path\":\"/y\"},"
+      "{\"op\":\"replace\",\"path\":\"/z\",\"value\":\"w\"}]"),
+    B("[{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,"
+      "\"i\":9,\"op\":\"add\",\"j\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4,"
+      "\"e\":5,\"f\":6,\"g\":7,\"h\":8,\"i\":9,\"j\":10},\"k\":1}]"),
+    B("[{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,"
+      "\"i\":9,\"op\":\"add\",\"j\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4,"
+      "\"e\":5,\"f\":6,\"g\":7,\"h\":8,\"i\":9,\"j\":10},\"j\":1}]"),
+    B("[{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,"
+      "\"i\":9,\"j\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,"
+      "\"g\":7,\"h\":8,\"i\":9,\"i\":10}}]"),
+    B("[{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,"
+      "\"i\":9,\"j\":1,\"k\":2,\"\\u0061\":3}]"),
+    B("[{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,"
+      "\"\\u0061\":3}]"),
+};
+
+
+typedef struct {
+    char              *buf;
+    size_t             len;
+    size_t             size;
+    size_t             n;
+} stream_emitted_t;
+
+
+typedef struct {
+    int                rc;
+    ims_verdict_t      v;
+    stream_emitted_t   e;
+} stream_result_t;
+
+
+static void
+emitted_append(stream_emitted_t *e, const void *p, size_t len)
+{
+    if (e->len + len > e->size) {
+        e->size = (e->len + len) * 2 + 256;
+        e->buf = realloc(e->buf, e->size);
+    }
+
+    memcpy(e->buf + e->len, p, len);
+    e->len += len;
+}
+
+
+/*
+ * Serializes each record; refuses an operation whose "op" is "stop", as a
+ * rule would, with a code no document error has.
+ */
+
+static int
+stream_collect(void *data, const ims_members_t *m, ims_verdict_t *v)
+{
+    char                 head[64];
+    size_t               k;
+    stream_emitted_t    *e;
+    const ims_member_t  *mb;
+
+    e = data;
+    e->n++;
+
+    snprintf(head, sizeof(head), "#%zu", m->index);
+    emitted_append(e, head, strlen(head));
+
+    for (k = 0; k < IMS_MEMBER_COUNT; k++) {
+        mb = &m->member[k];
+
+        if (mb->kind == IMS_JSON_STRING) {
+            snprintf(head, sizeof(head), "|%d:%zu:", (int) mb->kind,
+                     mb->len);
+            emitted_append(e, head, strlen(head));
+            emitted_append(e, mb->data ? (const void *) mb->data : "(null)",
+                           mb->data ? mb->len : 6);
+
+        } else {
+            snprintf(head, sizeof(head), "|%d", (int) mb->kind);
+            emitted_append(e, head, strlen(head));
+        }
+    }
+
+    mb = &m->member[IMS_MEMBER_OP];
+
+    if (mb->kind == IMS_JSON_STRING && mb->len == 4
+        && memcmp(mb->data, "stop", 4) == 0)
+    {
+        return ims_reject(v, 422, IMS_IMG_0105, "stop at %zu", m->index);
+    }
+
+    return 0;
+}
+
+
+static void
+result_init(stream_result_t *r)
+{
+    memset(r, 0, sizeof(stream_result_t));
+}
+
+
+static void
+result_free(stream_result_t *r)
+{
+    free(r->e.buf);
+}
+
+
+static void
+show(char *buf, size_t size, const ims_uchar_t *p, size_t len)
+{
+    ims_escape(buf, size, p, len);
+}
+
+
+static void
+run_jansson(const ims_uchar_t *body, size_t len,
+    const ims_patch_conf_t *conf, stream_result_t *r)
+{
+    result_init(r);
+    ims_verdict_pass(&r->v);
+    r->rc = ims_read_patch_jansson(body, len, conf, stream_collect, &r->e,
+                                   &r->v);
+}
+
+
+/*
+ * Feeds the pieces between "cuts" from private copies that are scribbled
+ * over and freed after each feed, so that nothing may point into them; the
+ * scratch sits between guard bytes, misaligned by "skew".  A "mask" other
+ * than NO_MASK shrinks the hash table so that names collide.
+ */
+
+#define GUARD    64
+#define NO_MASK  0xffffffff
+
+static int
+run_stream(const ims_uchar_t *body, size_t len, const ims_patch_conf_t *conf,
+    const size_t *cuts, size_t ncuts, size_t size, size_t skew,
+    uint32_t mask, stream_result_t *r)
+{
+    int            rc, guards_ok;
+    size_t         i, from, to;
+    ims_uchar_t   *mem, *piece;
+    ims_stream_t   s;
+
+    result_init(r);
+    ims_verdict_pass(&r->v);
+
+    mem = malloc(size + skew + 2 * GUARD);
+    memset(mem, 0x5a, size + skew + 2 * GUARD);
+
+    rc = ims_stream_init(&s, conf, stream_collect, &r->e, mem + GUARD + skew,
+                         size);
+    from = 0;
+
+    if (rc == IMS_STREAM_OK && mask != NO_MASK && mask < s.mask) {
+        s.mask = mask;
+    }
+
+    for (i = 0; rc == IMS_STREAM_OK && i <= ncuts; i++) {
+        to = (i < ncuts) ? cuts[i] : len;
+
+        piece = malloc(to - from + 1);
+        memcpy(piece, body + from, to - from);
+
+        rc = ims_stream_feed(&s, piece, to - from, &r->v);
+
+        memset(piece, '"', to - from);
+        free(piece);
+        from = to;
+    }
+
+    if (rc == IMS_STREAM_OK) {
+        rc = ims_stream_finish(&s, &r->v);
+
+    } else if (i == 0) {
+        rc = ims_stream_finish(&s, &r->v);
+    }
+
+    guards_ok = 1;
+
+    for (i = 0; i < GUARD + skew; i++) {
+        guards_ok &= (mem[i] == 0x5a);
+    }
+
+    for (i = 0; i < GUARD; i++) {
+        guards_ok &= (mem[GUARD + skew + size + i] == 0x5a);
+    }
+
+    free(mem);
+
+    r->rc = rc;
+
+    return guards_ok;
+}
+
+
+static void
+compare(const stream_result_t *j, const stream_result_t *st,
+    const char *what, const ims_uchar_t *body, size_t len)
+{
+    int   same;
+    char  input[200], got[IMS_DETAIL_MAX + 160];
+
+    /* a document error emits nothing in jansson, anything in a stream */
+    same = (j->rc == st->rc || (j->rc == -1 && st->rc == IMS_STREAM_REJECT))
+           && j->v.status == st->v.status && j->v.code == st->v.code
+           && ((j->rc == -1 && j->e.n == 0)
+               || (j->e.len == st->e.len
+                   && (j->e.len == 0
+                       || memcmp(j->e.buf, st->e.buf, j->e.len) == 0)));
+
+    input[0] = '\0';
+    got[0] = '\0';
+
+    if (!same) {
+        show(input, sizeof(input), body, len);
+        snprintf(got, sizeof(got), "jansson %d %d %s [%zu] / stream %d %d %s"
+                 " [%zu]", j->rc, j->v.status, ims_code_name(j->v.code),
+                 j->e.n, st->rc, st->v.status, ims_code_name(st->v.code),
+                 st->e.n);
+    }
+
+    check(same, what, input, same ? NULL : got);
+}
+
+
+/* every way to read one body, against jansson */
+
+static void
+stream_differential(const ims_uchar_t *body, size_t len,
+    const ims_patch_conf_t *conf, int splits)
+{
+    int              ok;
+    char             input[200];
+    size_t           i, k, size, *cuts, cut[2];
+    stream_result_t  j, st;
+
+    if (len == 0) {
+        /* ims_patch_validate answers IMG.0007 before any reader */
+        return;
+    }
+
+    size = ims_stream_scratch_size(conf, len);
+    run_jansson(body, len, conf, &j);
+
+    /* one buffer, the scratch on the stack */
+    result_init(&st);
+    ims_verdict_pass(&st.v);
+    st.rc = ims_read_patch_stream(body, len, conf, stream_collect, &st.e,
+                                  &st.v);
+
+    if (size <= IMS_STREAM_STACK_MAX) {
+        compare(&j, &st, "stream: one buffer", body, len);
+
+    } else {
+        check(st.rc == -1 && st.v.status == 500 && st.e.n == 0,
+              "stream: one buffer beyond the stack limit", "", NULL);
+    }
+
+    result_free(&st);
+
+    /* exactly the documented scratch, misaligned */
+    ok = run_stream(body, len, conf, NULL, 0, size, 3, NO_MASK, &st);
+    show(input, sizeof(input), body, len);
+    check(ok, "stream: guards", input, NULL);
+    compare(&j, &st, "stream: formula scratch", body, len);
+    result_free(&st);
+
+    /* hash chains that collide all the time (quadratic: small bodies) */
+    if (len <= 8192) {
+        for (i = 0; i < 4; i += 3) {
+            run_stream(body, len, conf, NULL, 0, size, 0, (uint32_t) i, &st);
+            compare(&j, &st, "stream: colliding names", body, len);
+            result_free(&st);
+        }
+    }
+
+    if (splits) {
+        /* one byte at a time */
+        cuts = malloc(len * sizeof(size_t));
+
+        for (i = 0; i < len - 1; i++) {
+            cuts[i] = i + 1;
+        }
+
+        run_stream(body, len, conf, cuts, len - 1, size, 0, NO_MASK, &st);
+        compare(&j, &st, "stream: 1-byte pieces", body, len);
+        result_free(&st);
+        free(cuts);
+
+        /* every 2-way cut, and some 3-way ones */
+        for (i = 0; i <= len; i++) {
+            cut[0] = i;
+            run_stream(body, len, conf, cut, 1, size, i & 7, NO_MASK, &st);
+            compare(&j, &st, "stream: 2 pieces", body, len);
+            result_free(&st);
+
+            k = (i * 7 + 3) % (len + 1);
+            cut[0] = (i < k) ? i : k;
+            cut[1] = (i < k) ? k : i;
+            run_stream(body, len, conf, cut, 2, size, 0, NO_MASK, &st);
+            compare(&j, &st, "stream: 3 pieces", body, len);
+            result_free(&st);
+        }
+    }
+
+    result_free(&j);
+}
+
+
+/*
+ * Every scratch size below the formula either gives jansson's answer or a
+ * clean 500, and never writes outside the buffer.
+ */
+
+static void
+stream_small_scratch(const ims_uchar_t *body, size_t len,
+    const ims_patch_conf_t *conf, size_t step)
+{
+    int              ok, clean;
+    char             input[200];
+    size_t           size, max, nomem;
+    stream_result_t  j, st;
+
+    run_jansson(body, len, conf, &j);
+    max = ims_stream_scratch_size(conf, len);
+    show(input, sizeof(input), body, len);
+
+    ok = 1;
+    clean = 1;
+    nomem = 0;
+
+    for (size = 0; size <= max; size += step) {
+        ok &= run_stream(body, len, conf, NULL, 0, size, size & 7, NO_MASK,
+                         &st);
+
+        if (st.rc == IMS_STREAM_NOMEM) {
+            nomem++;
+            clean &= (st.v.status == 500 && size < max);
+
+        } else {
+            compare(&j, &st, "stream: small scratch", body, len);
+        }
+
+        result_free(&st);
+    }
+
+    check(ok, "stream: small scratch stays inside", input, NULL);
+    check(clean && nomem > 0, "stream: small scratch fails with 500", input,
+          NULL);
+
+    result_free(&j);
+}
+
+
+typedef struct {
+    char           *p;
+    size_t          len;
+    size_t          size;
+} stream_text_t;
+
+
+static void
+text_add(stream_text_t *t, const char *fmt, ...)
+{
+    int      n;
+    va_list  args;
+
+    for ( ;; ) {
+        va_start(args, fmt);
+        n = vsnprintf(t->p + t->len, t->size - t->len, fmt, args);
+        va_end(args);
+
+        if ((size_t) n < t->size - t->len) {
+            t->len += n;
+            return;
+        }
+
+        t->size = t->size * 2 + n + 256;
+        t->p = realloc(t->p, t->size);
+    }
+}
+
+
+static void
+text_repeat(stream_text_t *t, const char *unit, size_t n)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        text_add(t, "%s", unit);
+    }
+}
+
+
+static void
+text_run(stream_text_t *t, const ims_patch_conf_t *conf, int splits,
+    size_t small_step)
+{
+    stream_differential((ims_uchar_t *) t->p, t->len, conf, splits);
+
+    if (small_step) {
+        stream_small_scratch((ims_uchar_t *) t->p, t->len, conf, small_step);
+    }
+
+    t->len = 0;
+}
+
+
+/* hostile and large bodies: many members, long names, deep nesting */
+
+static void
+stream_generated(void)
+{
+    size_t             i, k, n;
+    stream_text_t      t;
+    ims_patch_conf_t   conf;
+    static const char  alphabet[] =
+        " !#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`"
+        "abcdefghijklmnopqrstuvwxyz{|}~";
+
+    ims_patch_conf_init(&conf);
+    t.p = malloc(256);
+    t.size = 256;
+    t.len = 0;
+
+    /* 100,000 members in one object: must not be quadratic */
+    for (k = 0; k < 3; k++) {
+        text_add(&t, OP_HEAD "{");
+
+        for (i = 0; i < (k ? 20000 : 100000); i++) {
+            text_add(&t, "%s\"k%zu\":%zu", i ? "," : "", i, i);
+        }
+
+        text_add(&t, "%s}}]", k == 0 ? "" : k == 1 ? ",\"k17777\":0"
+                                                   : ",\"\\u006b19999\":0");
+        text_run(&t, &conf, 0, 0);
+    }
+
+    /* the tightest packing of names: all 1- and 2-byte ones */
+    n = sizeof(alphabet) - 1;
+    text_add(&t, "[{\"op\":\"remove\",\"path\":\"/x\",\"value\":{");
+
+    for (i = 0; i < n; i++) {
+        text_add(&t, "\"%c\":0,", alphabet[i]);
+    }
+
+    for (i = 0; i < n * n; i++) {
+        text_add(&t, "\"%c%c\":0%s", alphabet[i / n], alphabet[i % n],
+                 i + 1 < n * n ? "," : "");
+    }
+
+    text_add(&t, "}}]");
+    text_run(&t, &conf, 0, 997);
+
+    /* the same names at every level of nested hashed objects */
+    for (k = 0; k < 2; k++) {
+        text_add(&t, "[{\"op\":\"remove\",\"path\":\"/x\",\"value\":");
+
+        for (i = 0; i < 21; i++) {
+            text_add(&t, "{");
+
+            for (n = 0; n < 12; n++) {
+                text_add(&t, "\"n%zu\":%zu,", n, n);
+            }
+
+            text_add(&t, "\"in\":");
+        }
+
+        text_add(&t, "0");
+
+        for (i = 0; i < 21; i++) {
+            text_add(&t, ",\"after\":{\"n1\":1,\"n2\":2}}");
+        }
+
+        /* a repeat at the outermost level after the inner ones closed */
+        text_add(&t, "%s}]", k ? ",\"n3\":1" : "");
+        text_run(&t, &conf, 0, k ? 0 : 7);
+    }
+
+    /* names of 255 bytes and more */
+    for (k = 0; k < 2; k++) {
+        text_add(&t, "[{");
+
+        for (i = 0; i < 40; i++) {
+            text_add(&t, "\"%0*zu\":%zu,", (int) (250 + i), i, i);
+        }
+
+        text_add(&t, "\"%0*d\":{\"%0*d\":1}%s}]", 300, 7, 300, 7,
+                 k ? ",\"00000000000000000000000000000000000000000000000"
+                     "0000000000000000000000000000000000000000000000000000"
+                     "0000000000000000000000000000000000000000000000000000"
+                     "0000000000000000000000000000000000000000000000000000"
+                     "000000000000000000000000000000000000000000000000003"
+                     "\":2" : "");
+        text_run(&t, &conf, 0, k ? 0 : 13);
+    }
+
+    /* a long value string, plain and escaped */
+    text_add(&t, OP_HEAD "\"");
+    text_repeat(&t, "abcdefgh", 10000);
+    text_add(&t, "\"}]");
+    text_run(&t, &conf, 0, 331);
+
+    text_add(&t, OP_HEAD "\"");
+    text_repeat(&t, "\\u00e9\\n", 10000);
+    text_add(&t, "\"}]");
+    text_run(&t, &conf, 0, 0);
+
+    /* deep nesting of objects with empty names, around the limit of 32 */
+    for (i = 30; i <= 33; i++) {
+        text_add(&t, "[");
+        text_repeat(&t, "{\"\":", i - 1);
+        text_add(&t, "0");
+        text_repeat(&t, "}", i - 1);
+        text_add(&t, "]");
+        text_run(&t, &conf, 1, 1);
+    }
+
+    /* jansson's own limit, with a gateway limit above it */
+    conf.max_depth = 5000;
+
+    for (i = 2045; i <= 2050; i++) {
+        for (k = 0; k < 3; k++) {
+            text_add(&t, "[{\"v\":");
+            text_repeat(&t, "[", i - 2);
+            text_add(&t, "%s", k == 0 ? "1" : k == 1 ? "[]" : "\"x\"");
+            text_repeat(&t, "]", i - 2);
+            text_add(&t, "}]");
+            text_run(&t, &conf, 0, 0);
+        }
+    }
+
+    /* the deepest objects jansson takes, names kept at every level */
+    for (i = 2047; i <= 2049; i++) {
+        text_add(&t, "[");
+        text_repeat(&t, "{\"\":", i - 1);
+        text_add(&t, "0");
+        text_repeat(&t, "}", i - 1);
+        text_add(&t, "]");
+        text_run(&t, &conf, 0, i == 2047 ? 4099 : 0);
+
+        text_add(&t, "[");
+        text_repeat(&t, "{\"0123456789abcdef0123456789abcdef\":1,"
+                        "\"x\":", i - 1);
+        text_add(&t, "0");
+        text_repeat(&t, "}", i - 1);
+        text_add(&t, "]");
+        text_run(&t, &conf, 0, 0);
+    }
+
+    text_repeat(&t, "[", 100000);
+    text_run(&t, &conf, 0, 0);
+
+    /* operation limits */
+    ims_patch_conf_init(&conf);
+    conf.max_ops = 3;
+
+    for (i = 0; i <= 5; i++) {
+        for (k = 0; k < 2; k++) {
+            text_add(&t, "[");
+
+            for (n = 0; n < i; n++) {
+                text_add(&t, "%s{\"op\":\"%s\",\"i\":%zu}", n ? "," : "",
+                         k ? "stop" : "x", n);
+            }
+
+            text_add(&t, "]");
+            text_run(&t, &conf, 1, 0);
+        }
+    }
+
+    conf.max_ops = 0;
+    text_add(&t, "[]");
+    text_run(&t, &conf, 1, 0);
+    text_add(&t, "[{}]");
+    text_run(&t, &conf, 1, 0);
+
+    ims_patch_conf_init(&conf);
+
+    for (i = 0; i <= 3; i++) {
+        conf.max_depth = i;
+        text_add(&t, "[]");
+        text_run(&t, &conf, 1, 0);
+        text_add(&t, "[{\"op\":\"stop\"}]");
+        text_run(&t, &conf, 1, 0);
+        text_add(&t, "[{\"v\":[1]}]");
+        text_run(&t, &conf, 1, 0);
+        text_add(&t, "[{\"v\":{}}]");
+        text_run(&t, &conf, 1, 0);
+    }
+
+    free(t.p);
+}
+
+
+typedef struct {
+    const char  *body;
+    size_t       len;
+    int          status;
+} stream_anchor_t;
+
+
+#define A(s, status)  { s, sizeof(s) - 1, status }
+
+
+/*
+ * Verdicts pinned down, so that a change in jansson cannot move both
+ * readers at once unnoticed.
+ */
+static const stream_anchor_t  stream_anchors[] = {
+    A("[]", 0),
+    A("[{\"op\":\"x\",\"v\":1\0}]", 400),
+    A("[{\"op\":\"x\",\"v\":true\0}]", 400),
+    A("[{\"op\":\"x\",\"v\":1 \0}]", 400),
+    A("[{\"op\":\"x\",\"v\":1\0 }]", 400),
+    A("[{\"op\":\"x\",\"v\":1\0\0}]", 400),
+    A("[{\"op\":\"x\"}]\0", 400),
+    A("[{\"v\":1e308}]", 0),
+    A("[{\"v\":1e309}]", 400),
+    A("[{\"v\":-1e400}]", 400),
+    A("[{\"v\":1e-400}]", 0),
+    A("[{\"v\":1.7976931348623157e308}]", 0),
+    A("[{\"v\":1.797693134862315807937289714053e308}]", 0),
+    A("[{\"v\":1.797693134862315807937289714054e308}]", 400),
+    A("[{\"v\":\"a\\u0000b\"}]", 0),
+    A("[{\"a\\u0000b\":1}]", 400),
+    A("[{\"v\":\"\\ud83d\\ude00\"}]", 0),
+    A("[{\"v\":\"\\ud83d\"}]", 400),
+    A("[{\"v\":\"\\ude00\"}]", 400),
+    A("[{\"v\":{\"a\":{\"b\":1,\"\\u0062\":2}}}]", 400),
+    A("[{\"op\":\"x\",\"\\u006fp\":\"x\"}]", 400),
+    A("[{\"op\":\"stop\"},1]", 400),
+    A("[{\"op\":\"stop\"},{}]", 422),
+};
+
+
+static void
+stream_anchored(void)
+{
+    size_t                  i;
+    ims_verdict_t           v;
+    stream_emitted_t        e;
+    ims_patch_conf_t        conf;
+    const stream_anchor_t  *a;
+
+    ims_patch_conf_init(&conf);
+    memset(&e, 0, sizeof(e));
+
+    for (i = 0; i < sizeof(stream_anchors) / sizeof(stream_anchors[0]); i++) {
+        a = &stream_anchors[i];
+
+        ims_read_patch_stream((const ims_uchar_t *) a->body, a->len, &conf,
+                              stream_collect, &e, &v);
+        check(v.status == a->status, "stream: anchored verdict", a->body,
+              v.detail);
+    }
+
+    free(e.buf);
+}
+
+
+/* the contract of the incremental API beyond the differential */
+
+static void
+stream_api(void)
+{
+    int               rc;
+    ims_uchar_t       scratch[4096], *big;
+    ims_stream_t      s;
+    ims_verdict_t     v;
+    ims_patch_conf_t  conf;
+    stream_emitted_t  e;
+
+    ims_patch_conf_init(&conf);
+    memset(&e, 0, sizeof(e));
+
+    /* a document error is final at once, and stays final */
+    ims_stream_init(&s, &conf, stream_collect, &e, scratch, sizeof(scratch));
+    rc = ims_stream_feed(&s, (ims_uchar_t *) "[{\"op\":\"x\"}, 1", 14, &v);
+    check(rc == IMS_STREAM_REJECT && v.status == 400
+          && v.code == IMS_IMG_0001, "stream: document error at once", "",
+          v.detail);
+    rc = ims_stream_feed(&s, (ims_uchar_t *) "]", 1, &v);
+    check(rc == IMS_STREAM_REJECT && ims_stream_finish(&s, &v) == rc
+          && v.status == 400, "stream: document error stays", "", NULL);
+
+    /* an operation verdict waits for the end of the document */
+    ims_stream_init(&s, &conf, stream_collect, &e, scratch, sizeof(scratch));
+    rc = ims_stream_feed(&s, (ims_uchar_t *) "[{\"op\":\"stop\"}", 14, &v);
+    check(rc == IMS_STREAM_OK, "stream: operation verdict is not final",
+          "", NULL);
+    rc = ims_stream_feed(&s, (ims_uchar_t *) "]", 1, &v);
+    rc = ims_stream_finish(&s, &v);
+    check(rc == IMS_STREAM_REJECT && v.status == 422,
+          "stream: operation verdict at finish", "", NULL);
+
+    /* empty pieces, and an early finish */
+    ims_stream_init(&s, &conf, stream_collect, &e, scratch, sizeof(scratch));
+    rc = ims_stream_feed(&s, (ims_uchar_t *) "", 0, &v);
+    rc |= ims_stream_feed(&s, (ims_uchar_t *) "[", 1, &v);
+    rc |= ims_stream_feed(&s, (ims_uchar_t *) "", 0, &v);
+    check(rc == IMS_STREAM_OK && ims_stream_finish(&s, &v)
+          == IMS_STREAM_REJECT && v.code == IMS_IMG_0001,
+          "stream: premature end", "[", NULL);
+
+    /* scratch too small for even the frames */
+    rc = ims_stream_init(&s, &conf, stream_collect, &e, scratch, 16);
+    check(rc == IMS_STREAM_NOMEM, "stream: init refuses a tiny scratch", "",
+          NULL);
+    rc = ims_stream_feed(&s, (ims_uchar_t *) "[]", 2, &v);
+    check(rc == IMS_STREAM_NOMEM && v.status == 500
+          && ims_stream_finish(&s, &v) == IMS_STREAM_NOMEM,
+          "stream: tiny scratch reported", "", v.detail);
+
+    rc = ims_stream_init(&s, &conf, stream_collect, &e, NULL, 0);
+    check(rc == IMS_STREAM_NOMEM, "stream: no scratch", "", NULL);
+
+    /* the stack convenience refuses what it cannot hold */
+    big = malloc(IMS_STREAM_STACK_MAX);
+    memset(big, ' ', IMS_STREAM_STACK_MAX);
+    big[0] = '[';
+    big[1] = ']';
+    rc = ims_read_patch_stream(big, IMS_STREAM_STACK_MAX, &conf,
+                               stream_collect, &e, &v);
+    check(rc == -1 && v.status == 500, "stream: stack limit", "", NULL);
+    rc = ims_read_patch_stream_scratch(big, IMS_STREAM_STACK_MAX, &conf,
+                                       stream_collect, &e, scratch,
+                                       sizeof(scratch), &v);
+    check(rc == 0, "stream: a big body needs no big scratch to pass", "",
+          NULL);
+    free(big);
+
+    free(e.buf);
+}
+
+
+void
+test_stream(void)
+{
+    size_t                i;
+    ims_patch_conf_t      conf;
+    const stream_body_t  *b;
+
+    ims_patch_conf_init(&conf);
+
+    for (i = 0; i < sizeof(stream_corpus) / sizeof(stream_corpus[0]); i++) {
+        b = &stream_corpus[i];
+        stream_differential((const ims_uchar_t *) b->body, b->len, &conf, 1);
+
+        if (i % 5 == 0 && b->len > 0) {
+            stream_small_scratch((const ims_uchar_t *) b->body, b->len,
+                                 &conf, 1);
+        }
+    }
+
+    stream_generated();
+    stream_anchored();
+    stream_api();
+}
