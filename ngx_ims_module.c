@@ -10,6 +10,11 @@
 
 
 #include "ngx_http_ims.h"
+#include "ims_stream.h"
+
+
+/* a temporary-file body is read and fed in pieces of this size */
+#define NGX_HTTP_IMS_FILE_CHUNK  32768
 
 
 #define NGX_HTTP_IMS_OFF      0
@@ -49,6 +54,7 @@ typedef struct {
     ims_verdict_t        verdict;
     unsigned             inspected:1;
     unsigned             monitor:1;
+    unsigned             reading:1;     /* the body handler has not run */
     unsigned             reject:1;      /* to send from the phase handler */
 } ngx_http_ims_ctx_t;
 
@@ -59,8 +65,8 @@ static ngx_int_t ngx_http_ims_query(ngx_http_request_t *r,
 static void ngx_http_ims_content_type(ngx_http_request_t *r,
     ngx_http_ims_ctx_t *ctx);
 static void ngx_http_ims_body_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_ims_body(ngx_http_request_t *r, u_char **data,
-    size_t *len);
+static ngx_int_t ngx_http_ims_inspect_body(ngx_http_request_t *r,
+    ngx_http_ims_ctx_t *ctx, ims_patch_conf_t *conf);
 static void ngx_http_ims_decide(ngx_http_request_t *r,
     ngx_http_ims_ctx_t *ctx);
 static ngx_int_t ngx_http_ims_respond(ngx_http_request_t *r,
@@ -375,6 +381,7 @@ ngx_http_ims_handler(ngx_http_request_t *r)
     }
 
     ctx->phase_rc = NGX_DONE;
+    ctx->reading = 1;
 
     rc = ngx_http_read_client_request_body(r, ngx_http_ims_body_handler);
 
@@ -479,21 +486,18 @@ ngx_http_ims_content_type(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
 static void
 ngx_http_ims_body_handler(ngx_http_request_t *r)
 {
-    size_t                    len;
-    u_char                   *data;
     ngx_http_ims_ctx_t       *ctx;
     ngx_http_ims_loc_conf_t  *ilcf;
 
     ctx = ngx_http_ims_get_ctx(r);
     ilcf = ngx_http_get_module_loc_conf(r, ngx_http_ims_module);
 
-    if (ngx_http_ims_body(r, &data, &len) != NGX_OK) {
+    ctx->reading = 0;
+
+    if (ngx_http_ims_inspect_body(r, ctx, &ilcf->patch) != NGX_OK) {
         ctx->phase_rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
 
     } else {
-        ims_patch_validate(ctx->dialect, data, len, &ilcf->patch,
-                           &ctx->verdict);
-        ngx_http_ims_count_body(len);
         ngx_http_ims_decide(r, ctx);
     }
 
@@ -504,71 +508,99 @@ ngx_http_ims_body_handler(ngx_http_request_t *r)
 
 
 /*
- * The body as one buffer.  A body in a single memory buffer (the common
- * case) is used in place; a body in several buffers or in a temporary file
- * is copied once into the request pool, which nginx bounds by
- * client_max_body_size.
+ * The body is fed to the streaming gate as nginx holds it: memory buffers
+ * in place, a temporary file in chunks.  Nothing is copied but what the
+ * reader keeps in its scratch, which is sized from the body length.
  */
 
 static ngx_int_t
-ngx_http_ims_body(ngx_http_request_t *r, u_char **data, size_t *len)
+ngx_http_ims_inspect_body(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
+    ims_patch_conf_t *conf)
 {
-    off_t         total;
-    u_char       *p;
-    ssize_t       n;
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
-
-    *data = (u_char *) "";
-    *len = 0;
-
-    if (r->request_body == NULL || r->request_body->bufs == NULL) {
-        return NGX_OK;
-    }
-
-    cl = r->request_body->bufs;
-
-    if (cl->next == NULL && ngx_buf_in_memory(cl->buf)) {
-        *data = cl->buf->pos;
-        *len = cl->buf->last - cl->buf->pos;
-        return NGX_OK;
-    }
+    off_t          total, offset;
+    size_t         size, n;
+    u_char        *scratch, *chunk;
+    ssize_t        got;
+    ngx_buf_t     *b;
+    ngx_chain_t   *cl;
+    ims_patch_t    pt;
 
     total = 0;
 
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        total += ngx_buf_size(cl->buf);
+    if (r->request_body) {
+        for (cl = r->request_body->bufs; cl; cl = cl->next) {
+            total += ngx_buf_size(cl->buf);
+        }
     }
 
-    p = ngx_pnalloc(r->pool, total + 1);
-    if (p == NULL) {
+    size = ims_patch_scratch_size(conf, total);
+
+    scratch = ngx_pnalloc(r->pool, size);
+    if (scratch == NULL) {
         return NGX_ERROR;
     }
 
-    *data = p;
-    *len = total;
+    if (ims_patch_begin(&pt, ctx->dialect, conf, scratch, size, &ctx->verdict)
+        != 0)
+    {
+        return NGX_ERROR;
+    }
 
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+    chunk = NULL;
+    cl = r->request_body ? r->request_body->bufs : NULL;
+
+    for ( /* void */ ; cl; cl = cl->next) {
         b = cl->buf;
 
         if (ngx_buf_in_memory(b)) {
-            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            if (ims_patch_feed(&pt, b->pos, b->last - b->pos, &ctx->verdict)
+                != 0)
+            {
+                goto done;
+            }
+
             continue;
         }
 
-        if (b->in_file) {
-            n = ngx_read_file(b->file, p, b->file_last - b->file_pos,
-                              b->file_pos);
+        if (!b->in_file) {
+            continue;
+        }
 
-            if (n != b->file_last - b->file_pos) {
+        if (chunk == NULL) {
+            chunk = ngx_pnalloc(r->pool, NGX_HTTP_IMS_FILE_CHUNK);
+            if (chunk == NULL) {
+                return NGX_ERROR;
+            }
+        }
+
+        for (offset = b->file_pos; offset < b->file_last; offset += got) {
+            n = ngx_min(NGX_HTTP_IMS_FILE_CHUNK, b->file_last - offset);
+
+            got = ngx_read_file(b->file, chunk, n, offset);
+
+            if (got != (ssize_t) n) {
                 ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                               "ims: could not read the request body "
                               "from \"%V\"", &b->file->name);
                 return NGX_ERROR;
             }
 
-            p += n;
+            if (ims_patch_feed(&pt, chunk, n, &ctx->verdict) != 0) {
+                goto done;
+            }
         }
+    }
+
+    (void) ims_patch_end(&pt, &ctx->verdict);
+
+done:
+
+    ngx_http_ims_count_body(total);
+
+    if (ctx->verdict.status == NGX_HTTP_INTERNAL_SERVER_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ims: %s", ctx->verdict.detail);
+        return NGX_ERROR;
     }
 
     return NGX_OK;
@@ -634,7 +666,7 @@ ngx_http_ims_respond(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
         ngx_http_finalize_request(r, ngx_http_ims_send_error(r, ctx));
     }
 
-    if (!ctx->inspected) {
+    if (ctx->reading) {
         /*
          * nginx failed the body read (413, a bad chunk) and an error_page
          * redirected the request: there is no body to wait for

@@ -247,6 +247,9 @@ int ims_patch_conf_set_forbidden(ims_patch_conf_t *conf,
     const ims_uchar_t *chars, size_t len);
 int ims_patch_validate(ims_dialect_t dialect, const ims_uchar_t *body,
     size_t len, const ims_patch_conf_t *conf, ims_verdict_t *v);
+int ims_patch_validate_jansson(ims_dialect_t dialect,
+    const ims_uchar_t *body, size_t len, const ims_patch_conf_t *conf,
+    ims_verdict_t *v);
 
 
 /* the query gate */

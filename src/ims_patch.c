@@ -5,9 +5,11 @@
  */
 
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ims.h"
+#include "ims_stream.h"
 
 
 #define IMS_NAME_MAX_CHARS          255
@@ -511,58 +513,152 @@ ims_op_judge(const ims_patch_conf_t *conf, const ims_op_t *op,
 }
 
 
-typedef struct {
-    ims_dialect_t            dialect;
-    const ims_patch_conf_t  *conf;
-    ims_op_t                 op;
-} ims_patch_ctx_t;
-
+/* emits from a reader: shape the operation for the dialect, judge it */
 
 static int
 ims_patch_emit(void *data, const ims_members_t *m, ims_verdict_t *v)
 {
-    ims_patch_ctx_t  *ctx;
+    ims_patch_t  *pt;
 
-    ctx = data;
+    pt = data;
 
-    if (ims_op_from_members(ctx->dialect, m, &ctx->op, v) != 0) {
+    if (ims_op_from_members(pt->dialect, m, &pt->op, v) != 0) {
         return -1;
     }
 
-    return ims_op_judge(ctx->conf, &ctx->op, v);
+    return ims_op_judge(pt->conf, &pt->op, v);
 }
 
 
-static int
-ims_is_json_blank(const ims_uchar_t *p, size_t len)
+size_t
+ims_patch_scratch_size(const ims_patch_conf_t *conf, size_t len)
+{
+    return ims_stream_scratch_size(conf, len);
+}
+
+
+/*
+ * The incremental gate over the streaming reader: the body is fed piece by
+ * piece as nginx holds it (memory buffers, temporary-file chunks), with a
+ * scratch of ims_patch_scratch_size() bytes for the whole body.
+ */
+
+int
+ims_patch_begin(ims_patch_t *pt, ims_dialect_t dialect,
+    const ims_patch_conf_t *conf, ims_uchar_t *scratch, size_t size,
+    ims_verdict_t *v)
+{
+    ims_verdict_pass(v);
+
+    pt->dialect = dialect;
+    pt->conf = conf;
+    pt->blank = 1;
+
+    if (ims_stream_init(&pt->stream, conf, ims_patch_emit, pt, scratch, size)
+        != IMS_STREAM_OK)
+    {
+        return ims_reject(v, 500, IMS_OK, "No room to read the body.");
+    }
+
+    return 0;
+}
+
+
+int
+ims_patch_feed(ims_patch_t *pt, const ims_uchar_t *p, size_t len,
+    ims_verdict_t *v)
 {
     size_t  i;
 
-    for (i = 0; i < len; i++) {
+    /* an empty or blank body has its own code, IMG.0007 */
+    for (i = 0; pt->blank && i < len; i++) {
         if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') {
-            return 0;
+            pt->blank = 0;
         }
     }
 
-    return 1;
+    return ims_stream_feed(&pt->stream, p, len, v) == IMS_STREAM_OK ? 0 : -1;
 }
 
+
+int
+ims_patch_end(ims_patch_t *pt, ims_verdict_t *v)
+{
+    if (pt->blank) {
+        return ims_reject(v, 400, IMS_IMG_0007,
+                          "A JSON array of operations is required.");
+    }
+
+    return ims_stream_finish(&pt->stream, v) == IMS_STREAM_OK ? 0 : -1;
+}
+
+
+#define IMS_PATCH_STACK_SCRATCH  4096
+
+
+/* one buffer, for tools and tests; the scratch is malloc()ed if large */
 
 int
 ims_patch_validate(ims_dialect_t dialect, const ims_uchar_t *body,
     size_t len, const ims_patch_conf_t *conf, ims_verdict_t *v)
 {
-    ims_patch_ctx_t  ctx;
+    int           rc;
+    size_t        size;
+    ims_patch_t   pt;
+    ims_uchar_t  *scratch;
+    ims_uchar_t   stack[IMS_PATCH_STACK_SCRATCH];
+
+    size = ims_patch_scratch_size(conf, len);
+    scratch = (size <= sizeof(stack)) ? stack : malloc(size);
+
+    if (scratch == NULL) {
+        return ims_reject(v, 500, IMS_OK, "No room to read the body.");
+    }
+
+    rc = ims_patch_begin(&pt, dialect, conf, scratch, size, v);
+
+    if (rc == 0) {
+        rc = ims_patch_feed(&pt, body, len, v);
+    }
+
+    if (rc == 0) {
+        rc = ims_patch_end(&pt, v);
+    }
+
+    if (scratch != stack) {
+        free(scratch);
+    }
+
+    return rc;
+}
+
+
+/* the same gate over the reference reader, to compare the two */
+
+int
+ims_patch_validate_jansson(ims_dialect_t dialect, const ims_uchar_t *body,
+    size_t len, const ims_patch_conf_t *conf, ims_verdict_t *v)
+{
+    size_t        i;
+    ims_patch_t   pt;
 
     ims_verdict_pass(v);
 
-    if (ims_is_json_blank(body, len)) {
+    for (i = 0; i < len; i++) {
+        if (body[i] != ' ' && body[i] != '\t' && body[i] != '\r'
+            && body[i] != '\n')
+        {
+            break;
+        }
+    }
+
+    if (i == len) {
         return ims_reject(v, 400, IMS_IMG_0007,
                           "A JSON array of operations is required.");
     }
 
-    ctx.dialect = dialect;
-    ctx.conf = conf;
+    pt.dialect = dialect;
+    pt.conf = conf;
 
-    return ims_read_patch_jansson(body, len, conf, ims_patch_emit, &ctx, v);
+    return ims_read_patch_jansson(body, len, conf, ims_patch_emit, &pt, v);
 }

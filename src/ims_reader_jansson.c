@@ -5,7 +5,9 @@
  *
  * jansson limits that the gateway inherits and documents: a member name
  * holding U+0000 is refused, and so is a number outside the range of a
- * double.  Both are invalid JSON to the gateway (IMG.0001).
+ * double.  Both are invalid JSON to the gateway (IMG.0001).  A raw NUL
+ * byte is refused up front: jansson drops one that follows a number or a
+ * literal ("[1\0]"), which no other JSON parser accepts.
  */
 
 
@@ -114,6 +116,11 @@ ims_read_patch_jansson(const ims_uchar_t *body, size_t len,
     json_error_t   error;
     ims_members_t  m;
 
+    if (memchr(body, '\0', len) != NULL) {
+        return ims_reject(v, 400, IMS_IMG_0001,
+                          "The body is not valid JSON (a NUL byte).");
+    }
+
     root = json_loadb((const char *) body, len,
                       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY
                       | JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, &error);
@@ -138,8 +145,8 @@ ims_read_patch_jansson(const ims_uchar_t *body, size_t len,
 
     if (depth > conf->max_depth) {
         ims_reject(v, 400, IMS_IMG_0001,
-                   "The body nests %zu levels deep; at most %zu allowed.",
-                   depth, conf->max_depth);
+                   "The body nests more than %zu levels deep.",
+                   conf->max_depth);
         goto done;
     }
 
@@ -147,8 +154,7 @@ ims_read_patch_jansson(const ims_uchar_t *body, size_t len,
 
     if (n > conf->max_ops) {
         ims_reject(v, 400, IMS_IMG_0001,
-                   "The patch has %zu operations; at most %zu allowed.",
-                   n, conf->max_ops);
+                   "The patch has more than %zu operations.", conf->max_ops);
         goto done;
     }
 

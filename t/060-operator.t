@@ -401,10 +401,10 @@ sub descr { '[' . op21('add', '/__description', "\"$_[0]\"") . ']' }
 my @limits = (
     [1, 'depth 3', '[' . op21('remove', '/x', nested(1)) . ']', 200],
     [1, 'depth 4', '[' . op21('remove', '/x', nested(2)) . ']', 400,
-        'IMG.0001', 'The body nests 4 levels deep; at most 3 allowed.'],
+        'IMG.0001', 'The body nests more than 3 levels deep.'],
     [1, '5 operations', ops(5), 200],
     [1, '6 operations', ops(6), 400, 'IMG.0001',
-        'The patch has 6 operations; at most 5 allowed.'],
+        'The patch has more than 5 operations.'],
     [1, 'name of 10', name('a' x 10), 200],
     [1, 'name of 11', name('a' x 11), 400, 'IMG.0002',
         "Operation 0: 'name' has 11 characters, more than 10."],
@@ -439,7 +439,7 @@ my @limits = (
 
     [4, 'depth 1: empty patch', '[]', 200],
     [4, 'depth 1: one operation', ops(1), 400, 'IMG.0001',
-        'The body nests 2 levels deep; at most 1 allowed.'],
+        'The body nests more than 1 levels deep.'],
 );
 
 for my $row (@limits) {
