@@ -178,6 +178,7 @@ typedef struct {
     /* description characters that are refused, as code points */
     size_t          description_forbidden_n;
     uint32_t        description_forbidden[IMS_FORBIDDEN_MAX];
+    uint8_t         description_forbidden_ascii[16];    /* a bitmap */
 
     /*
      * Attribute policy, most explicit first: extra system attributes, then

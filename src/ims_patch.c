@@ -65,6 +65,8 @@ ims_patch_conf_set_forbidden(ims_patch_conf_t *conf, const ims_uchar_t *chars,
 
     last = chars + len;
     conf->description_forbidden_n = 0;
+    memset(conf->description_forbidden_ascii, 0,
+           sizeof(conf->description_forbidden_ascii));
 
     while (chars < last) {
         c = ims_utf8_next(&chars, last);
@@ -76,6 +78,10 @@ ims_patch_conf_set_forbidden(ims_patch_conf_t *conf, const ims_uchar_t *chars,
         }
 
         conf->description_forbidden[conf->description_forbidden_n++] = c;
+
+        if (c < 0x80) {
+            conf->description_forbidden_ascii[c >> 3] |= 1 << (c & 7);
+        }
     }
 
     return 0;
@@ -128,6 +134,10 @@ ims_description_char(const ims_patch_conf_t *conf, uint32_t c)
 {
     size_t  i;
 
+    if (c < 0x80) {
+        return !(conf->description_forbidden_ascii[c >> 3] & (1 << (c & 7)));
+    }
+
     for (i = 0; i < conf->description_forbidden_n; i++) {
         if (c == conf->description_forbidden[i]) {
             return 0;
@@ -162,7 +172,7 @@ ims_path_decode(const ims_member_t *path, ims_op_t *op, ims_verdict_t *v)
 {
     int                 lead;
     uint32_t            c;
-    ims_uchar_t         ch;
+    ims_uchar_t         ch, seen;
     const ims_uchar_t  *p, *last;
     ims_string_scan_t   scan;
 
@@ -176,6 +186,7 @@ ims_path_decode(const ims_member_t *path, ims_op_t *op, ims_verdict_t *v)
     }
 
     op->name_len = 0;
+    seen = 0;
 
     for (p++; p < last; p++) {
         ch = *p;
@@ -204,6 +215,8 @@ ims_path_decode(const ims_member_t *path, ims_op_t *op, ims_verdict_t *v)
                               IMS_NAME_MAX_CHARS);
         }
 
+        /* non-ASCII, control characters and space need a closer look */
+        seen |= (ch >= 0x7f || ch <= 0x20) ? 1 : 0;
         op->name[op->name_len++] = ch;
     }
 
@@ -213,6 +226,15 @@ ims_path_decode(const ims_member_t *path, ims_op_t *op, ims_verdict_t *v)
                           op->index);
     }
 
+    if (!seen) {
+        /* printable ASCII: one byte a character, no class to check */
+        if (op->name_len > IMS_NAME_MAX_CHARS) {
+            goto too_long;
+        }
+
+        return 0;
+    }
+
     ims_scan_string(NULL, op->name, op->name_len, NULL, &scan);
 
     if (!scan.valid) {
@@ -220,10 +242,7 @@ ims_path_decode(const ims_member_t *path, ims_op_t *op, ims_verdict_t *v)
     }
 
     if (scan.chars > IMS_NAME_MAX_CHARS) {
-        return ims_reject(v, 400, IMS_IMG_0001,
-                          "Operation %zu: the attribute name is longer "
-                          "than %d characters.", op->index,
-                          IMS_NAME_MAX_CHARS);
+        goto too_long;
     }
 
     p = op->name;
@@ -247,6 +266,12 @@ ims_path_decode(const ims_member_t *path, ims_op_t *op, ims_verdict_t *v)
     }
 
     return 0;
+
+too_long:
+
+    return ims_reject(v, 400, IMS_IMG_0001,
+                      "Operation %zu: the attribute name is longer than %d "
+                      "characters.", op->index, IMS_NAME_MAX_CHARS);
 }
 
 
@@ -435,11 +460,41 @@ ims_reject_custom(const ims_op_t *op, ims_verdict_t *v, const char *problem)
 }
 
 
+/*
+ * Readers hand over valid UTF-8, so a character outside the BMP is a
+ * 4-byte sequence, which starts with a byte of 0xF0 or more.
+ */
+
+static int
+ims_has_non_bmp(const ims_uchar_t *p, size_t len)
+{
+    size_t    i;
+    uint64_t  w;
+
+    /* ASCII eight bytes at a time */
+    for (i = 0; i + 8 <= len; i += 8) {
+        memcpy(&w, p + i, 8);
+
+        if ((w & 0x8080808080808080ULL) == 0) {
+            continue;
+        }
+
+        break;
+    }
+
+    for ( /* void */ ; i < len; i++) {
+        if (p[i] >= 0xf0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 static int
 ims_judge_custom(const ims_op_t *op, ims_verdict_t *v)
 {
-    ims_string_scan_t  scan;
-
     if (op->op == IMS_OP_REMOVE) {
         return 0;
     }
@@ -452,9 +507,7 @@ ims_judge_custom(const ims_op_t *op, ims_verdict_t *v)
         return ims_reject_custom(op, v, "is longer than 65535 bytes");
     }
 
-    ims_scan_string(NULL, op->value, op->value_len, NULL, &scan);
-
-    if (!scan.valid) {
+    if (ims_has_non_bmp(op->value, op->value_len)) {
         return ims_reject_custom(op, v, "holds characters outside the BMP");
     }
 
