@@ -200,7 +200,9 @@ ims_error_body(const ims_verdict_t *v, ims_uchar_t *buf)
         p += v->detail_len;
     }
 
-    p = stpcpy(p, IMS_BODY_TAIL);
+    /* no stpcpy() here: the buffer has no room for a terminating NUL */
+    memcpy(p, IMS_BODY_TAIL, sizeof(IMS_BODY_TAIL) - 1);
+    p += sizeof(IMS_BODY_TAIL) - 1;
 
     return (size_t) (p - (char *) buf);
 }
