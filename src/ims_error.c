@@ -121,6 +121,7 @@ ims_escape(char *dst, size_t size, const ims_uchar_t *src, size_t len)
 
     while (p < last) {
         start = p;
+        c = *p;
 
         if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\'
             && *p != '<' && *p != '>' && *p != '&')
@@ -134,7 +135,11 @@ ims_escape(char *dst, size_t size, const ims_uchar_t *src, size_t len)
 
         } else {
             c = ims_utf8_next(&p, last);
-            need = (c == IMS_UTF8_INVALID) ? 6 : (size_t) (p - start);
+
+            /* C1 controls and the JavaScript line breaks are escaped too */
+            need = (c == IMS_UTF8_INVALID || c <= 0x9f
+                    || c == 0x2028 || c == 0x2029)
+                   ? 6 : (size_t) (p - start);
         }
 
         if (n + need + 4 > size) {
@@ -147,12 +152,16 @@ ims_escape(char *dst, size_t size, const ims_uchar_t *src, size_t len)
         }
 
         if (need == 6) {
+            if (c == IMS_UTF8_INVALID) {
+                c = *start;
+            }
+
             dst[n++] = '\\';
             dst[n++] = 'u';
-            dst[n++] = '0';
-            dst[n++] = '0';
-            dst[n++] = hex[*start >> 4];
-            dst[n++] = hex[*start & 0xf];
+            dst[n++] = hex[(c >> 12) & 0xf];
+            dst[n++] = hex[(c >> 8) & 0xf];
+            dst[n++] = hex[(c >> 4) & 0xf];
+            dst[n++] = hex[c & 0xf];
 
         } else {
             memcpy(dst + n, start, need);

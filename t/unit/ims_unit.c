@@ -700,6 +700,11 @@ test_text(void)
 
     ims_escape(buf, sizeof(buf), (const ims_uchar_t *) "\xe4\xb8\xad\xff", 4);
     check(strcmp(buf, "\xe4\xb8\xad\\u00ff") == 0, "escape utf-8", buf, NULL);
+
+    ims_escape(buf, sizeof(buf), (const ims_uchar_t *) "\xc2\x85\xe2\x80\xa8",
+               5);
+    check(strcmp(buf, "\\u0085\\u2028") == 0, "escape C1 and U+2028", buf,
+          NULL);
 }
 
 
