@@ -95,3 +95,4 @@ clean:
 	rm -rf $(BUILD)
 
 include bench/bench.mk
+include tools/reliability.mk
