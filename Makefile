@@ -96,3 +96,4 @@ clean:
 
 include bench/bench.mk
 include tools/reliability.mk
+include fuzz/fuzz.mk

@@ -1481,6 +1481,8 @@ member:
     }
 
     if (s->seen & (1u << c)) {
+        /* reported past the name, as the general path does */
+        p = q + 1;
         err = IMS_SE_DUPLICATE;
         goto failed;
     }
