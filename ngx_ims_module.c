@@ -662,8 +662,10 @@ static ngx_int_t
 ngx_http_ims_respond(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
 {
     if (ctx->reject) {
+        /* finalizing may free the request, and ctx with its pool */
         ctx->reject = 0;
         ngx_http_finalize_request(r, ngx_http_ims_send_error(r, ctx));
+        return NGX_DONE;
     }
 
     if (ctx->reading) {
@@ -1101,13 +1103,15 @@ ngx_http_ims_regex(ngx_conf_t *cf, ngx_command_t *cmd, ngx_str_t *pattern)
     ngx_memzero(&rc, sizeof(ngx_regex_compile_t));
 
     rc.pattern.len = sizeof("(*UTF)") - 1 + pattern->len;
-    rc.pattern.data = ngx_pnalloc(cf->pool, rc.pattern.len);
+    /* NUL-terminated: ngx_regex_compile() prints the rest with %s */
+    rc.pattern.data = ngx_pnalloc(cf->pool, rc.pattern.len + 1);
     if (rc.pattern.data == NULL) {
         return NULL;
     }
 
     p = ngx_cpymem(rc.pattern.data, "(*UTF)", sizeof("(*UTF)") - 1);
-    ngx_memcpy(p, pattern->data, pattern->len);
+    p = ngx_cpymem(p, pattern->data, pattern->len);
+    *p = '\0';
 
     rc.pool = cf->pool;
     rc.err.len = NGX_MAX_CONF_ERRSTR;
