@@ -41,7 +41,8 @@ $(FUZZ_DIR)/fuzz-%: fuzz/fuzz_%.c $(FUZZ_HDRS) $(CORE_SRCS)
 	    -o $@ $< $(CORE_SRCS) -ljansson
 
 fuzz: fuzz-build
-	FUZZ_OUT=$(FUZZ_DIR) FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh fuzz $(FUZZ_NAMES)
+	FUZZ_OUT=$(FUZZ_DIR) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	    fuzz/run.sh fuzz $(FUZZ_NAMES)
 
 fuzz-ci: fuzz-build
 	FUZZ_OUT=$(FUZZ_DIR) FUZZ_SECONDS=60 fuzz/run.sh fuzz $(FUZZ_NAMES)

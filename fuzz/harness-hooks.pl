@@ -71,8 +71,9 @@ if ($text !~ /TEST_NGINX_WRAPPER/ || $text !~ /TEST_NGINX_MASTER/) {
 
         [ qr/^(our \$MODULE = .*;)$/m,
           sub { "$1\n"
-                . "our \$BUILTIN = \$MODULE eq '';    # compiled into \$BINARY\n"
-                . "our \@WRAPPER = split ' ', \$ENV{TEST_NGINX_WRAPPER} // '';\n"
+                . "our \$BUILTIN = \$MODULE eq '';    # in \$BINARY\n"
+                . "our \@WRAPPER = split ' ', "
+                . "\$ENV{TEST_NGINX_WRAPPER} // '';\n"
                 . "our \$MASTER = \$ENV{TEST_NGINX_MASTER} // 'on';" } ],
 
         [ qr/^(sub require_module \{\n)/m,
@@ -104,7 +105,10 @@ if ($conf_text ne '' && $conf_text !~ /BUILTIN/) {
           'return defined $i ? $i + ($NgxTest::BUILTIN ? 1 : 2) : undef;' ],
 
         # a static module cannot be left out
-        [ qr/^(my \(\$rc, \$out\) = NgxTest::nginx_t\(conf\(location => 'ims_gateway on;'\),\n.*?\n     'without the module: unknown directive'\);\n)/ms,
+        [ qr/^(my\ \(\$rc,\ \$out\)\ =\ NgxTest::nginx_t\(
+                conf\(location\ =>\ 'ims_gateway\ on;'\),\n
+                .*?\n
+                \ {5}'without\ the\ module:\ unknown\ directive'\);\n)/msx,
           sub { "my (\$rc, \$out);\nSKIP: {\n"
                 . "skip 'the module is built into the binary', 2\n"
                 . "    if \$NgxTest::BUILTIN;\n"
@@ -127,7 +131,8 @@ if ($conf_text ne '' && $conf_text !~ /BUILTIN/) {
                 . "    return \$file unless \$NgxTest::BUILTIN;\n"
                 . "    my \$text = slurp(\$file);\n"
                 . "    \$text =~ s/^load_module\\b.*\\n//mg;\n"
-                . "    open my \$fh, '>', \"\$p/example.conf\" or die \"\$!\\n\";\n"
+                . "    open my \$fh, '>', \"\$p/example.conf\"\n"
+                . "        or die \"\$!\\n\";\n"
                 . "    print \$fh \$text;\n"
                 . "    close \$fh;\n"
                 . "    return \"\$p/example.conf\";\n"

@@ -186,7 +186,14 @@ for my $log (@ARGV) {
     }
 
     # a record: from its headline to the next empty "==pid==" line
-    while ($text =~ /^==\d+== ((?:Invalid|Conditional|Use of|Syscall|Mismatched|Source and)[^\n]*|[\d,]+ (?:\([^)]*\) )?bytes in [\d,]+ blocks are (?:definitely|indirectly) lost[^\n]*)\n((?:==\d+== {3,}[^\n]*\n)+)/mg) {
+    while ($text =~ /^==\d+==\ (
+                         (?:Invalid|Conditional|Use\ of|Syscall|Mismatched
+                            |Source\ and)[^\n]*
+                       | [\d,]+\ (?:\([^)]*\)\ )?bytes\ in\ [\d,]+\ blocks
+                         \ are\ (?:definitely|indirectly)\ lost[^\n]*
+                     )\n
+                     ((?:==\d+==\ {3,}[^\n]*\n)+)/mgx)
+    {
         my ($head, $stack) = ($1, $2);
         my @frames = $stack =~ /(?:at|by) 0x\w+: (\S+)/g;
         $head =~ s/[\d,]+ (\([^)]*\) )?bytes in [\d,]+ blocks/N bytes/;
