@@ -47,7 +47,7 @@ run_tests() {
 
     [ -x "$OUT/nginx" ] || die "$OUT/nginx not built (run make asan)"
 
-    tdir=$(perl "$TOP/fuzz/harness-hooks.pl") || die "no test directory"
+    tdir=$TOP/t
     reports=$OUT/reports
     tmp=$OUT/tmp
 

@@ -43,8 +43,7 @@ command -v valgrind > /dev/null || die "valgrind not installed"
 export TEST_NGINX_MODULE=${TEST_NGINX_MODULE:-$TOP/build/ngx_http_ims_module.so}
 [ -f "$TEST_NGINX_MODULE" ] || die "$TEST_NGINX_MODULE not built (run make)"
 
-tdir=$(perl "$TOP/fuzz/harness-hooks.pl") || die "no test directory"
-case $tdir in /*) ;; *) tdir=$TOP/$tdir ;; esac
+tdir=$TOP/t
 
 rm -rf "$OUT"
 mkdir -p "$OUT/suite" "$OUT/leak-n" "$OUT/leak-3n"

@@ -10,8 +10,11 @@ package NgxTest;
 #   $t->stop;                                         # + "no alerts" test
 #
 # Environment: TEST_NGINX_BINARY (default /usr/sbin/nginx), TEST_NGINX_MODULE
-# (default <repo>/build/ngx_http_ims_module.so), TEST_NGINX_KEEP=1 keeps the
-# temporary directories, TEST_NGINX_VERBOSE=1 prints where they are.
+# (default <repo>/build/ngx_http_ims_module.so; empty: the module is compiled
+# into TEST_NGINX_BINARY, no load_module), TEST_NGINX_WRAPPER (a command put
+# before nginx, e.g. valgrind ...), TEST_NGINX_MASTER (on or off, default
+# on), TEST_NGINX_KEEP=1 keeps the temporary directories,
+# TEST_NGINX_VERBOSE=1 prints where they are.
 #
 # Config texts may use %%DIR%% (the test directory), %%PORT%% (nginx) and
 # %%UPSTREAM_PORT%%.
@@ -33,6 +36,9 @@ use Recorder;
 our $ROOT = abs_path(dirname(abs_path(__FILE__)) . '/../..');
 our $BINARY = $ENV{TEST_NGINX_BINARY} // '/usr/sbin/nginx';
 our $MODULE = $ENV{TEST_NGINX_MODULE} // "$ROOT/build/ngx_http_ims_module.so";
+our $BUILTIN = $MODULE eq '';    # compiled into $BINARY
+our @WRAPPER = split ' ', $ENV{TEST_NGINX_WRAPPER} // '';
+our $MASTER = $ENV{TEST_NGINX_MASTER} // 'on';
 our $TIMEOUT = 5;
 
 use constant DEFAULT_CONFIG => <<'EOF';
@@ -48,6 +54,7 @@ sub default_config { DEFAULT_CONFIG }
 
 # skip the whole test file unless the module has been built
 sub require_module {
+    return if $BUILTIN;
     plan(skip_all => "module not built: $MODULE (run make)") unless -f $MODULE;
 }
 
@@ -94,7 +101,8 @@ sub new {
         dir      => _tempdir(),
     }, $class;
 
-    die "module not built: $MODULE\n" if $self->{module} && !-f $MODULE;
+    die "module not built: $MODULE\n"
+        if $self->{module} && !$BUILTIN && !-f $MODULE;
 
     $self->{port} = free_port();
 
@@ -138,7 +146,7 @@ sub _write_conf {
     my ($self, $args) = @_;
     my $d = $self->{dir};
 
-    my $load = $self->{module} ? "load_module $MODULE;\n" : '';
+    my $load = $self->{module} && !$BUILTIN ? "load_module $MODULE;\n" : '';
     my $upstream = $self->{upstream_port} ? <<"EOF" : '';
     upstream backend {
         server 127.0.0.1:$self->{upstream_port};
@@ -149,7 +157,7 @@ EOF
 
     _write("$d/nginx.conf", $self->_expand(<<"EOF"));
 ${load}daemon off;
-master_process on;
+master_process $MASTER;
 worker_processes $self->{workers};
 error_log $d/error.log debug;
 pid $d/nginx.pid;
@@ -202,7 +210,8 @@ sub _start_nginx {
     if ($pid == 0) {
         open STDOUT, '>', "$d/stderr.log";
         open STDERR, '>&', \*STDOUT;
-        exec($BINARY, "-p", "$d/", "-c", "$d/nginx.conf", "-e", "$d/error.log")
+        exec(@WRAPPER, $BINARY, "-p", "$d/", "-c", "$d/nginx.conf",
+             "-e", "$d/error.log")
             or POSIX::_exit(127);
     }
     $self->{pid} = $pid;
@@ -510,7 +519,7 @@ sub nginx_t {
     mkdir "$dir/logs";
 
     $conf = "load_module $MODULE;\n$conf"
-        if ($a{module} // 1) && $conf !~ /^\s*load_module\b/m;
+        if ($a{module} // 1) && !$BUILTIN && $conf !~ /^\s*load_module\b/m;
     $conf =~ s/%%DIR%%/$dir/g;
     _write("$dir/nginx.conf", $conf);
 
