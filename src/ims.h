@@ -233,10 +233,11 @@ typedef struct {
     size_t               index;
     ims_op_kind_t        op;
     size_t               name_len;
+    const ims_uchar_t   *name;      /* in the path, or in decoded[] */
     ims_json_kind_t      value_kind;
     size_t               value_len;
     const ims_uchar_t   *value;
-    ims_uchar_t          name[IMS_NAME_MAX_BYTES];
+    ims_uchar_t          decoded[IMS_NAME_MAX_BYTES];  /* "~0", "~1" */
 } ims_op_t;
 
 

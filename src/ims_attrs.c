@@ -110,35 +110,37 @@ static const ims_attr_t  ims_system_prefixes[] = {
 /*
  * An open-addressing index over the catalog, built once (at configuration
  * time, from ims_patch_conf_init()), so that a lookup hashes the name once
- * and compares it with one entry or two.
+ * and compares it with one entry or two.  The hash reads the length and
+ * three bytes only: that tells the catalog's names apart well enough, and
+ * probing settles the rest.
  */
 
 #define IMS_ATTR_BUCKETS  256
 
 static uint8_t   ims_attr_index[IMS_ATTR_BUCKETS];     /* entry + 1, 0: none */
+static size_t    ims_attr_max_len;
 static unsigned  ims_attr_index_ready;
 
 
 static uint32_t
 ims_attr_hash(const ims_uchar_t *p, size_t len)
 {
-    size_t    i;
     uint32_t  h;
 
-    h = 2166136261u;
+    /* len >= 2 */
+    h = (uint32_t) len * 0x9e3779b1u;
+    h ^= (uint32_t) p[len - 1] | (uint32_t) p[len - 2] << 8
+         | (uint32_t) p[len / 2] << 16;
+    h *= 0x85ebca6bu;
 
-    for (i = 0; i < len; i++) {
-        h = (h ^ p[i]) * 16777619u;
-    }
-
-    return h ^ (h >> 16);
+    return h ^ (h >> 15);
 }
 
 
 void
 ims_attrs_init(void)
 {
-    size_t    i;
+    size_t    i, len;
     uint32_t  b;
 
     if (ims_attr_index_ready) {
@@ -146,14 +148,19 @@ ims_attrs_init(void)
     }
 
     for (i = 0; i < ims_nelts(ims_system_attributes); i++) {
+        len = ims_system_attributes[i].len;
         b = ims_attr_hash((const ims_uchar_t *) ims_system_attributes[i].name,
-                          ims_system_attributes[i].len);
+                          len);
 
         while (ims_attr_index[b % IMS_ATTR_BUCKETS]) {
             b++;
         }
 
         ims_attr_index[b % IMS_ATTR_BUCKETS] = (uint8_t) (i + 1);
+
+        if (len > ims_attr_max_len) {
+            ims_attr_max_len = len;
+        }
     }
 
     ims_attr_index_ready = 1;
@@ -171,6 +178,10 @@ ims_is_system_attribute(const ims_uchar_t *name, size_t len)
         ims_attrs_init();
     }
 
+    if (len < 2 || len > ims_attr_max_len) {
+        goto prefixes;
+    }
+
     for (b = ims_attr_hash(name, len);
          ims_attr_index[b % IMS_ATTR_BUCKETS];
          b++)
@@ -181,6 +192,8 @@ ims_is_system_attribute(const ims_uchar_t *name, size_t len)
             return 1;
         }
     }
+
+prefixes:
 
     for (i = 0; i < ims_nelts(ims_system_prefixes); i++) {
         a = &ims_system_prefixes[i];

@@ -162,9 +162,93 @@ ims_reject_name(ims_verdict_t *v, const ims_op_t *op, const char *problem)
 
 
 /*
+ * Path bytes that end the plain scan: RFC 6901's separator and escape, and
+ * those that need the closer look (controls, space, DEL and every byte of
+ * a non-ASCII character).
+ */
+
+static const uint32_t  ims_path_stop[] = {
+    0xffffffff,  /* 0x00-0x1f */
+
+                 /* ?>=< ;:98 7654 3210  /.-, +*)( '&%$ #"!  */
+    0x00008001,  /* 0000 0000 0000 0000  1000 0000 0000 0001 */
+
+                 /* _^]\ [ZYX WVUT SRQP  ONML KJIH GFED CBA@ */
+    0x00000000,  /* 0000 0000 0000 0000  0000 0000 0000 0000 */
+
+                 /*  ~}| {zyx wvut srqp  onml kjih gfed cba` */
+    0xc0000000,  /* 1100 0000 0000 0000  0000 0000 0000 0000 */
+
+    0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff   /* 0x80-0xff */
+};
+
+#define ims_path_stops(c)  (ims_path_stop[(c) >> 5] & (1u << ((c) & 0x1f)))
+
+
+#define IMS_ONES   0x0101010101010101ULL
+#define IMS_HIGHS  0x8080808080808080ULL
+
+#define ims_has_zero(w)    (((w) - IMS_ONES) & ~(w) & IMS_HIGHS)
+#define ims_has_byte(w, c)  ims_has_zero((w) ^ (IMS_ONES * (c)))
+
+
+/* whether any of eight path bytes stops the plain scan */
+
+static int
+ims_path_word_stops(uint64_t w)
+{
+    return ((((w - IMS_ONES * 0x21) & ~w) | w) & IMS_HIGHS)
+           || ims_has_byte(w, '/') || ims_has_byte(w, '~')
+           || ims_has_byte(w, 0x7f);
+}
+
+
+/* whether a reference token is plain: used as it is */
+
+static int
+ims_path_plain(const ims_uchar_t *p, size_t n)
+{
+    size_t    i;
+    uint32_t  lo, hi;
+    uint64_t  w;
+
+    if (n < 8) {
+        if (n >= 4) {
+            /* two halves, overlapping */
+            memcpy(&lo, p, 4);
+            memcpy(&hi, p + n - 4, 4);
+
+            return !ims_path_word_stops(lo | (uint64_t) hi << 32);
+        }
+
+        for (i = 0; i < n; i++) {
+            if (ims_path_stops(p[i])) {
+                return 0;
+            }
+        }
+
+        return 1;
+    }
+
+    /* eight bytes at a time, the last word overlapping */
+    for (i = 0; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, 8);
+
+        if (ims_path_word_stops(w)) {
+            return 0;
+        }
+    }
+
+    memcpy(&w, p + n - 8, 8);
+
+    return !ims_path_word_stops(w);
+}
+
+
+/*
  * RFC 6901 with exactly one reference token: "~1" decodes to "/" and "~0"
  * to "~"; a lone "/" ends the single token, so any second one is a
- * nested path.
+ * nested path.  A plain token is used where it is, without a copy.
  */
 
 static int
@@ -185,39 +269,42 @@ ims_path_decode(const ims_member_t *path, ims_op_t *op, ims_verdict_t *v)
                           op->index);
     }
 
-    op->name_len = 0;
+    op->name = path->data + 1;
+    op->name_len = path->len - 1;
     seen = 0;
 
-    for (p++; p < last; p++) {
-        ch = *p;
+    if (!ims_path_plain(op->name, op->name_len)) {
+        op->name = op->decoded;
+        op->name_len = 0;
 
-        if (ch == '/') {
-            return ims_reject(v, 400, IMS_IMG_0001,
-                              "Operation %zu: the path must name exactly one "
-                              "attribute.", op->index);
-        }
+        for (p = path->data + 1; p < last; p++) {
+            ch = *p;
 
-        if (ch == '~') {
-            if (p + 1 == last || (p[1] != '0' && p[1] != '1')) {
+            if (ch == '/') {
                 return ims_reject(v, 400, IMS_IMG_0001,
-                                  "Operation %zu: '~' in the path must be "
-                                  "followed by 0 or 1.", op->index);
+                                  "Operation %zu: the path must name exactly "
+                                  "one attribute.", op->index);
             }
 
-            ch = (*++p == '1') ? '/' : '~';
-        }
+            if (ch == '~') {
+                if (p + 1 == last || (p[1] != '0' && p[1] != '1')) {
+                    return ims_reject(v, 400, IMS_IMG_0001,
+                                      "Operation %zu: '~' in the path must "
+                                      "be followed by 0 or 1.", op->index);
+                }
 
-        if (op->name_len == IMS_NAME_MAX_BYTES) {
-            /* at most 4 bytes a character: already over 255 */
-            return ims_reject(v, 400, IMS_IMG_0001,
-                              "Operation %zu: the attribute name is longer "
-                              "than %d characters.", op->index,
-                              IMS_NAME_MAX_CHARS);
-        }
+                ch = (*++p == '1') ? '/' : '~';
+            }
 
-        /* non-ASCII, control characters and space need a closer look */
-        seen |= (ch >= 0x7f || ch <= 0x20) ? 1 : 0;
-        op->name[op->name_len++] = ch;
+            if (op->name_len == IMS_NAME_MAX_BYTES) {
+                /* at most 4 bytes a character: already over 255 */
+                goto too_long;
+            }
+
+            /* non-ASCII, control characters and space: a closer look */
+            seen |= (ch >= 0x7f || ch <= 0x20) ? 1 : 0;
+            op->decoded[op->name_len++] = ch;
+        }
     }
 
     if (op->name_len == 0) {
@@ -293,15 +380,20 @@ ims_op_from_members(ims_dialect_t dialect, const ims_members_t *m,
                               "replace or remove.", op->index);
         }
 
-        op->op = 0;
-
-        for (i = IMS_OP_ADD; i <= IMS_OP_REMOVE; i++) {
-            if (mop->len == ims_op_names[i].len
-                && memcmp(mop->data, ims_op_names[i].data, mop->len) == 0)
-            {
-                op->op = i;
-                break;
-            }
+        switch (mop->len) {
+        case 3:
+            op->op = (memcmp(mop->data, "add", 3) == 0) ? IMS_OP_ADD : 0;
+            break;
+        case 6:
+            op->op = (memcmp(mop->data, "remove", 6) == 0) ? IMS_OP_REMOVE
+                                                           : 0;
+            break;
+        case 7:
+            op->op = (memcmp(mop->data, "replace", 7) == 0) ? IMS_OP_REPLACE
+                                                            : 0;
+            break;
+        default:
+            op->op = 0;
         }
 
         if (op->op == 0) {
@@ -471,18 +563,26 @@ ims_has_non_bmp(const ims_uchar_t *p, size_t len)
     size_t    i;
     uint64_t  w;
 
-    /* ASCII eight bytes at a time */
-    for (i = 0; i + 8 <= len; i += 8) {
-        memcpy(&w, p + i, 8);
+    /* ASCII eight bytes at a time, the last word overlapping */
+    if (len >= 8) {
+        for (i = 0; i + 8 <= len; i += 8) {
+            memcpy(&w, p + i, 8);
 
-        if ((w & 0x8080808080808080ULL) == 0) {
-            continue;
+            if (w & IMS_HIGHS) {
+                goto bytes;
+            }
         }
 
-        break;
+        memcpy(&w, p + len - 8, 8);
+
+        if ((w & IMS_HIGHS) == 0) {
+            return 0;
+        }
     }
 
-    for ( /* void */ ; i < len; i++) {
+bytes:
+
+    for (i = 0; i < len; i++) {
         if (p[i] >= 0xf0) {
             return 1;
         }

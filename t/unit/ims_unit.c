@@ -363,6 +363,70 @@ test_patch_cases(void)
 }
 
 
+/*
+ * The plain-path scan reads words: each byte it must stop at, at every
+ * position of tokens of 1 to 24 bytes, takes the careful path; a plain
+ * token is used where it is.
+ */
+
+static void
+test_path_scan(void)
+{
+    int                 rc, ok;
+    size_t              n, i, k;
+    ims_op_t            op;
+    ims_members_t       m;
+    ims_verdict_t       v;
+    ims_uchar_t         path[32];
+    char                what[64];
+    static const ims_uchar_t  stops[] = {
+        '/', '~', ' ', 0x7f, 0x1f, 0x00, 0x80, 0xc3
+    };
+
+    memset(&m, 0, sizeof(ims_members_t));
+    m.member[IMS_MEMBER_OP].kind = IMS_JSON_STRING;
+    m.member[IMS_MEMBER_OP].data = (const ims_uchar_t *) "replace";
+    m.member[IMS_MEMBER_OP].len = 7;
+    m.member[IMS_MEMBER_VALUE].kind = IMS_JSON_STRING;
+    m.member[IMS_MEMBER_VALUE].data = (const ims_uchar_t *) "v";
+    m.member[IMS_MEMBER_VALUE].len = 1;
+    m.member[IMS_MEMBER_PATH].kind = IMS_JSON_STRING;
+    m.member[IMS_MEMBER_PATH].data = path;
+    path[0] = '/';
+
+    for (n = 1; n <= 24; n++) {
+        memset(path + 1, 'a', n);
+        m.member[IMS_MEMBER_PATH].len = n + 1;
+
+        rc = ims_op_from_members(V21, &m, &op, &v);
+        snprintf(what, sizeof(what), "plain path of %zu bytes", n);
+        check(rc == 0 && op.name == path + 1 && op.name_len == n,
+              what, "", v.detail);
+
+        for (i = 0; i < n; i++) {
+            for (k = 0; k < sizeof(stops); k++) {
+                memset(path + 1, 'a', n);
+                path[1 + i] = stops[k];
+
+                /* only a space inside the name is allowed */
+                ok = (stops[k] == ' ' && i != 0 && i != n - 1);
+
+                ims_verdict_pass(&v);
+                rc = ims_op_from_members(V21, &m, &op, &v);
+
+                snprintf(what, sizeof(what),
+                         "path of %zu bytes, 0x%02x at %zu", n, stops[k], i);
+                check(ok ? rc == 0 && op.name_len == n
+                           && memcmp(op.name, path + 1, n) == 0
+                         : rc != 0 && v.status == 400
+                           && v.code == IMS_IMG_0001,
+                      what, "", v.detail);
+            }
+        }
+    }
+}
+
+
 static void
 validate_buf(ims_dialect_t dialect, const char *body, size_t len,
     int status, ims_code_t code, const char *what)
@@ -845,6 +909,7 @@ int
 main(void)
 {
     test_patch_cases();
+    test_path_scan();
     test_limits();
     test_catalog();
     test_media_types();
