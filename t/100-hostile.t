@@ -115,6 +115,8 @@ sub patch {
 
 my $t = NgxTest->new(workers => 2, http_config => $HTTP,
                      config => $LOCATIONS);
+# both workers up (slow under valgrind) before they are counted
+NgxTest::wait_for(sub { workers($t) =~ /^\d+ \d+$/ }, 10);
 my $workers = workers($t);
 like($workers, qr/^\d+ \d+$/, "two workers: $workers");
 
@@ -633,6 +635,7 @@ $t->stop;
 
 $t = NgxTest->new(workers => 2, http2 => 1, http_config => $HTTP,
                   config => "access_log %%DIR%%/conn.log conn;\n$LOCATIONS");
+NgxTest::wait_for(sub { workers($t) =~ /^\d+ \d+$/ }, 10);
 $workers = workers($t);
 
 sub spew {
