@@ -1002,7 +1002,7 @@ ims_stream_feed(ims_stream_t *s, const ims_uchar_t *p, size_t len,
 {
     int                  c, rc, need;
     size_t               n;
-    unsigned             state;
+    unsigned             state, seen;
     ims_uchar_t          lo, hi, *dst, *bytes;
     ims_member_t        *m;
     const ims_uchar_t   *start, *last, *q;
@@ -1111,13 +1111,15 @@ open:
 
     if (s->depth == 2) {
         /* an operation: the members the previous one set are absent */
-        for (m = s->m.member; s->seen; m++, s->seen >>= 1) {
-            if (s->seen & 1) {
+        for (m = s->m.member, seen = s->seen; seen; m++, seen >>= 1) {
+            if (seen & 1) {
                 m->kind = IMS_JSON_ABSENT;
                 m->len = 0;
                 m->data = NULL;
             }
         }
+
+        s->seen = 0;
 
         s->vtop = s->end;
 
