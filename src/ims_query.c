@@ -168,10 +168,86 @@ typedef struct {
 } ims_query_state_t;
 
 
+/*
+ * An open-addressing index over the catalog, built once, hashed on the
+ * length and two bytes of a name, so that a lookup compares one entry or
+ * two instead of walking the table.
+ */
+
+#define IMS_QUERY_BUCKETS  128
+
+static uint8_t   ims_query_index[IMS_QUERY_BUCKETS];   /* entry + 1, 0: none */
+static unsigned  ims_query_index_ready;
+
+
+static unsigned
+ims_query_hash(const ims_uchar_t *name, size_t len)
+{
+    /* len >= 1 */
+    return (unsigned) (len * 31 + name[0] * 7 + name[len - 1]);
+}
+
+
+static void
+ims_query_index_init(void)
+{
+    size_t    i;
+    unsigned  b;
+
+    for (i = 0; i < IMS_QUERY_PARAM_COUNT; i++) {
+        b = ims_query_hash((const ims_uchar_t *) ims_query_params[i].name,
+                           ims_query_params[i].len);
+
+        while (ims_query_index[b % IMS_QUERY_BUCKETS]) {
+            b++;
+        }
+
+        ims_query_index[b % IMS_QUERY_BUCKETS] = (uint8_t) (i + 1);
+    }
+
+    ims_query_index_ready = 1;
+}
+
+
+/* the catalog row of a decoded name, or -1 */
+
+static ptrdiff_t
+ims_query_lookup(const ims_uchar_t *name, size_t len)
+{
+    unsigned                  b;
+    const ims_query_param_t  *param;
+
+    if (!ims_query_index_ready) {
+        ims_query_index_init();
+    }
+
+    if (len == 0) {
+        return -1;
+    }
+
+    for (b = ims_query_hash(name, len);
+         ims_query_index[b % IMS_QUERY_BUCKETS];
+         b++)
+    {
+        param = &ims_query_params[ims_query_index[b % IMS_QUERY_BUCKETS] - 1];
+
+        if (param->len == len && memcmp(param->name, name, len) == 0) {
+            return param - ims_query_params;
+        }
+    }
+
+    return -1;
+}
+
+
 void
 ims_query_conf_init(ims_query_conf_t *conf)
 {
     conf->reject_unknown = 0;
+
+    if (!ims_query_index_ready) {
+        ims_query_index_init();
+    }
 }
 
 
@@ -227,11 +303,32 @@ ims_query_unescape(const ims_uchar_t *p, const ims_uchar_t *last,
 }
 
 
+/* no "%", "+" or non-ASCII byte: the raw text is the decoded text */
+
+static int
+ims_query_plain(const ims_uchar_t *p, const ims_uchar_t *last)
+{
+    for ( /* void */ ; p < last; p++) {
+        if (*p == '%' || *p == '+' || *p >= 0x80) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 static int
 ims_query_in(const char *const *values, const ims_uchar_t *p, size_t len)
 {
+    if (len == 0) {
+        return 0;
+    }
+
     for ( /* void */ ; *values; values++) {
-        if (strlen(*values) == len && memcmp(*values, p, len) == 0) {
+        if ((*values)[0] == p[0] && strlen(*values) == len
+            && memcmp(*values, p, len) == 0)
+        {
             return 1;
         }
     }
@@ -489,22 +586,13 @@ static int
 ims_query_param(ims_query_state_t *st, const ims_uchar_t *name,
     size_t name_len, const ims_uchar_t *value, size_t value_len)
 {
-    size_t                    i;
+    ptrdiff_t                 i;
     const ims_uchar_t        *colon;
     const ims_query_param_t  *param;
 
-    param = NULL;
+    i = ims_query_lookup(name, name_len);
 
-    for (i = 0; i < IMS_QUERY_PARAM_COUNT; i++) {
-        if (ims_query_params[i].len == name_len
-            && memcmp(ims_query_params[i].name, name, name_len) == 0)
-        {
-            param = &ims_query_params[i];
-            break;
-        }
-    }
-
-    if (param == NULL) {
+    if (i < 0) {
         if (st->conf->reject_unknown) {
             return ims_query_reject(st, NULL, name, name_len,
                                     "unknown parameter");
@@ -512,6 +600,8 @@ ims_query_param(ims_query_state_t *st, const ims_uchar_t *name,
 
         return 0;
     }
+
+    param = &ims_query_params[i];
 
     if (st->seen[i]++ && !param->repeatable) {
         return ims_query_reject(st, param, name, name_len,
@@ -572,7 +662,7 @@ ims_query_validate(const ims_query_conf_t *conf, const ims_uchar_t *args,
     size_t len, ims_uchar_t *scratch, ims_verdict_t *v)
 {
     ptrdiff_t           name_len, value_len;
-    const ims_uchar_t  *p, *last, *end, *eq;
+    const ims_uchar_t  *p, *last, *end, *eq, *name, *value;
     ims_query_state_t   st;
 
     ims_verdict_pass(v);
@@ -594,27 +684,36 @@ ims_query_validate(const ims_query_conf_t *conf, const ims_uchar_t *args,
         eq = memchr(p, '=', end - p);
         eq = eq ? eq : end;
 
-        name_len = ims_query_unescape(p, eq, scratch);
-        value_len = 0;
+        if (ims_query_plain(p, end)) {
+            /* nothing to decode, ASCII: judged where it is */
+            name = p;
+            name_len = eq - p;
+            value = (eq < end) ? eq + 1 : end;
+            value_len = end - value;
 
-        if (name_len >= 0 && eq < end) {
-            value_len = ims_query_unescape(eq + 1, end, scratch + name_len);
+        } else {
+            name = scratch;
+            name_len = ims_query_unescape(p, eq, scratch);
+            value = scratch + (name_len > 0 ? name_len : 0);
+            value_len = 0;
+
+            if (name_len >= 0 && eq < end) {
+                value_len = ims_query_unescape(eq + 1, end,
+                                               scratch + name_len);
+            }
+
+            if (name_len < 0 || value_len < 0) {
+                return ims_query_reject(&st, NULL, p, eq - p,
+                                        "malformed percent-encoding");
+            }
+
+            if (!ims_utf8_valid(scratch, name_len + value_len)) {
+                return ims_query_reject(&st, NULL, p, eq - p,
+                                        "not UTF-8 once decoded");
+            }
         }
 
-        if (name_len < 0 || value_len < 0) {
-            return ims_query_reject(&st, NULL, p, eq - p,
-                                    "malformed percent-encoding");
-        }
-
-        if (!ims_utf8_valid(scratch, name_len + value_len)) {
-            return ims_query_reject(&st, NULL, p, eq - p,
-                                    "not UTF-8 once decoded");
-        }
-
-        if (ims_query_param(&st, scratch, name_len, scratch + name_len,
-                            value_len)
-            != 0)
-        {
+        if (ims_query_param(&st, name, name_len, value, value_len) != 0) {
             return -1;
         }
     }

@@ -794,31 +794,134 @@ ims_stream_record(ims_stream_t *s, ims_uchar_t *dst, size_t *len)
 
 /* which of the six member names of an operation; -1: another name */
 
+#define ims_word(p, s)  (ims_get32(p) == ims_get32((const ims_uchar_t *) s))
+
 static ims_inline int
 ims_stream_member(const ims_uchar_t *p, size_t n)
 {
+    /* word compares: memcmp() of an odd length may be a call */
+
     switch (n) {
 
     case 2:
         return (p[0] == 'o' && p[1] == 'p') ? IMS_MEMBER_OP : -1;
 
     case 3:
-        return (memcmp(p, "add", 3) == 0) ? IMS_MEMBER_ADD : -1;
+        return (p[0] == 'a' && p[1] == 'd' && p[2] == 'd') ? IMS_MEMBER_ADD
+                                                           : -1;
 
     case 4:
-        return (memcmp(p, "path", 4) == 0) ? IMS_MEMBER_PATH : -1;
+        return ims_word(p, "path") ? IMS_MEMBER_PATH : -1;
 
     case 5:
-        return (memcmp(p, "value", 5) == 0) ? IMS_MEMBER_VALUE : -1;
+        return (ims_word(p, "valu") && p[4] == 'e') ? IMS_MEMBER_VALUE : -1;
 
     case 6:
-        return (memcmp(p, "remove", 6) == 0) ? IMS_MEMBER_REMOVE : -1;
+        return (ims_word(p, "remo") && p[4] == 'v' && p[5] == 'e')
+               ? IMS_MEMBER_REMOVE : -1;
 
     case 7:
-        return (memcmp(p, "replace", 7) == 0) ? IMS_MEMBER_REPLACE : -1;
+        return (ims_word(p, "repl") && ims_word(p + 3, "lace"))
+               ? IMS_MEMBER_REPLACE : -1;
     }
 
     return -1;
+}
+
+
+/*
+ * An operation object whole in this piece and in the usual shape: only the
+ * six names, each once, every value a plain string (no escape, control
+ * character or non-ASCII byte), no whitespace.  It is read here without a
+ * frame and its strings are used where they are, since emit() is called
+ * before the piece is given back.  p is at its "{"; returns past its "}",
+ * or NULL to leave it to the general path, which reads it again from the
+ * "{" (s->seen then holds the members set here, so that they are cleared
+ * as the previous operation's are).
+ */
+
+static const ims_uchar_t *
+ims_stream_plain_op(ims_stream_t *s, const ims_uchar_t *p,
+    const ims_uchar_t *last)
+{
+    int                 c;
+    unsigned            seen;
+    ims_member_t       *m;
+    const ims_uchar_t  *q;
+
+    for (m = s->m.member, seen = s->seen; seen; m++, seen >>= 1) {
+        if (seen & 1) {
+            m->kind = IMS_JSON_ABSENT;
+            m->len = 0;
+            m->data = NULL;
+        }
+    }
+
+    p++;
+
+    for ( ;; ) {
+        /* p is at the opening quote of a name */
+
+        if (p == last || *p != '"') {
+            goto general;
+        }
+
+        q = ims_stream_skip(++p, last);
+
+        if (q == last || *q != '"' || (c = ims_stream_member(p, q - p)) < 0
+            || (seen & (1u << c)))
+        {
+            goto general;
+        }
+
+        p = q + 1;
+
+        if (last - p < 2 || p[0] != ':' || p[1] != '"') {
+            goto general;
+        }
+
+        p += 2;
+        q = ims_stream_skip(p, last);
+
+        if (q == last || *q != '"') {
+            goto general;
+        }
+
+        seen |= 1u << c;
+        m = &s->m.member[c];
+        m->kind = IMS_JSON_STRING;
+        m->data = p;
+        m->len = q - p;
+
+        p = q + 1;
+
+        if (p == last) {
+            goto general;
+        }
+
+        if (*p == '}') {
+            break;
+        }
+
+        if (*p++ != ',') {
+            goto general;
+        }
+    }
+
+    s->seen = seen;
+    s->m.index = s->ops - 1;
+
+    if (s->emit(s->data, &s->m, &s->verdict) != 0) {
+        s->op_failed = 1;
+    }
+
+    return p + 1;
+
+general:
+
+    s->seen = seen;
+
+    return NULL;
 }
 
 
@@ -1172,6 +1275,15 @@ value_start:
             if (c != '{') {
                 err = IMS_SE_NOT_OBJECT;
                 goto failed;
+            }
+
+            if (!s->op_failed && s->max_depth >= 2) {
+                q = ims_stream_plain_op(s, p, last);
+
+                if (q != NULL) {
+                    p = q;
+                    goto next;
+                }
             }
 
             goto open;
