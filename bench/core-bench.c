@@ -14,13 +14,14 @@
  *
  * The paths of a patch workload:
  *
- *   validate          ims_patch_validate(): the whole core, as the module
- *                     calls it (the jansson reader)
+ *   validate          ims_patch_validate(): the whole core over one
+ *                     buffer (the streaming reader, as in the module)
  *   jansson           ims_read_patch_jansson() alone, its emit callback
- *                     doing nothing: the JSON parse share
+ *                     doing nothing: the reference reader, for comparison
  *   validate-stream   the same shape and rules as ims_patch_validate(), fed
  *                     by ims_read_patch_stream()
- *   stream            ims_read_patch_stream() alone
+ *   stream            ims_read_patch_stream() alone: the parse share of
+ *                     both validate paths
  *
  * The stream paths exist when the build found the streaming reader
  * (IMS_BENCH_STREAM, set by bench/bench.mk).  A query workload has one
@@ -489,10 +490,9 @@ bench_table(double seconds, int reps)
                 continue;
             }
 
-            /* the parse share: a reader alone over its whole path */
-            reader = (p == BENCH_VALIDATE) ? BENCH_JANSSON
-                     : (p == BENCH_VALIDATE_STREAM) ? BENCH_STREAM_READER
-                     : BENCH_PATH_COUNT;
+            /* the parse share: the gate's reader alone over the gate */
+            reader = (p == BENCH_VALIDATE || p == BENCH_VALIDATE_STREAM)
+                     ? BENCH_STREAM_READER : BENCH_PATH_COUNT;
 
             if (reader != BENCH_PATH_COUNT && bench_path_exists(w, reader)) {
                 snprintf(share, sizeof(share), "%.0f%%",

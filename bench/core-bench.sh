@@ -84,9 +84,9 @@ if [ "$N" -gt 0 ]; then
         echo
         echo "Instructions per validation (callgrind, $N validations):"
         echo
-        echo "| workload | bytes | validate | jansson reader | parse share" \
-             "| validate-stream | stream reader | parse share |"
-        echo "|---|--:|--:|--:|--:|--:|--:|--:|"
+        echo "| workload | bytes | validate | validate-stream" \
+             "| stream reader | parse share | jansson reader |"
+        echo "|---|--:|--:|--:|--:|--:|--:|"
         for w in "${order[@]}"; do
             awk -v w="$w" -v n="$N" -v b="${bytes[$w]}" \
                 -v v="${ir[$w.validate]:-}" -v j="${ir[$w.jansson]:-}" \
@@ -101,9 +101,9 @@ if [ "$N" -gt 0 ]; then
                         : sprintf("%.0f%%", 100 * r / t)
                 }
                 BEGIN {
-                    printf "| %s | %d | %s | %s | %s | %s | %s | %s |\n",
-                        w, b, cell(v), cell(j), share(j, v), cell(vs),
-                        cell(s), share(s, vs)
+                    printf "| %s | %d | %s | %s | %s | %s | %s |\n",
+                        w, b, cell(v), cell(vs), cell(s), share(s, v),
+                        cell(j)
                 }'
         done
     } >> "$OUT/table.md"
