@@ -207,8 +207,9 @@ void ims_patch_conf_init(ims_patch_conf_t *conf);
  * A reader calls "emit" once per operation object, in document order (the
  * jansson reader after checking the whole document, the streaming reader
  * as each object closes); document errors always win over operation
- * errors, so every reader reaches the same verdict.  emit returns 0 to go on, -1 to
- * stop with its verdict.  A reader returns 0 or -1 (verdict set).
+ * errors, so every reader reaches the same verdict.  emit returns 0 to go
+ * on, -1 to stop with its verdict.  A reader returns 0 or -1 (verdict
+ * set).
  */
 typedef int (*ims_emit_pt)(void *data, const ims_members_t *m,
     ims_verdict_t *v);
