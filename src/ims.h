@@ -28,6 +28,14 @@
 typedef unsigned char  ims_uchar_t;
 
 
+/* for the few small functions of the hot path */
+#if defined(__GNUC__)
+#define ims_inline  inline __attribute__((always_inline))
+#else
+#define ims_inline  inline
+#endif
+
+
 typedef struct {
     size_t              len;
     const ims_uchar_t  *data;

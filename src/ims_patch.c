@@ -194,7 +194,7 @@ static const uint32_t  ims_path_stop[] = {
 
 /* whether any of eight path bytes stops the plain scan */
 
-static int
+static ims_inline int
 ims_path_word_stops(uint64_t w)
 {
     return ((((w - IMS_ONES * 0x21) & ~w) | w) & IMS_HIGHS)
@@ -205,7 +205,7 @@ ims_path_word_stops(uint64_t w)
 
 /* whether a reference token is plain: used as it is */
 
-static int
+static ims_inline int
 ims_path_plain(const ims_uchar_t *p, size_t n)
 {
     size_t    i;
@@ -248,11 +248,12 @@ ims_path_plain(const ims_uchar_t *p, size_t n)
 /*
  * RFC 6901 with exactly one reference token: "~1" decodes to "/" and "~0"
  * to "~"; a lone "/" ends the single token, so any second one is a
- * nested path.  A plain token is used where it is, without a copy.
+ * nested path.
  */
 
 static int
-ims_path_decode(const ims_member_t *path, ims_op_t *op, ims_verdict_t *v)
+ims_path_decode_careful(const ims_member_t *path, ims_op_t *op,
+    ims_verdict_t *v)
 {
     int                 lead;
     uint32_t            c;
@@ -362,9 +363,33 @@ too_long:
 }
 
 
-int
-ims_op_from_members(ims_dialect_t dialect, const ims_members_t *m,
-    ims_op_t *op, ims_verdict_t *v)
+/* the common case in place; anything else takes the careful path */
+
+static ims_inline int
+ims_path_decode(const ims_member_t *path, ims_op_t *op, ims_verdict_t *v)
+{
+    if (path->len < 2 || path->len - 1 > IMS_NAME_MAX_CHARS
+        || path->data[0] != '/'
+        || !ims_path_plain(path->data + 1, path->len - 1))
+    {
+        return ims_path_decode_careful(path, op, v);
+    }
+
+    op->name = path->data + 1;
+    op->name_len = path->len - 1;
+
+    return 0;
+}
+
+
+/*
+ * Shape and rules are inlined into the reader's emit callback, the hot
+ * path of every operation; the exported names are for tools and tests.
+ */
+
+static ims_inline int
+ims_op_shape(ims_dialect_t dialect, const ims_members_t *m, ims_op_t *op,
+    ims_verdict_t *v)
 {
     size_t               i, found;
     const ims_member_t  *mop, *path;
@@ -557,7 +582,7 @@ ims_reject_custom(const ims_op_t *op, ims_verdict_t *v, const char *problem)
  * 4-byte sequence, which starts with a byte of 0xF0 or more.
  */
 
-static int
+static ims_inline int
 ims_has_non_bmp(const ims_uchar_t *p, size_t len)
 {
     size_t    i;
@@ -592,7 +617,7 @@ bytes:
 }
 
 
-static int
+static ims_inline int
 ims_judge_custom(const ims_op_t *op, ims_verdict_t *v)
 {
     if (op->op == IMS_OP_REMOVE) {
@@ -621,7 +646,7 @@ ims_judge_custom(const ims_op_t *op, ims_verdict_t *v)
  * built-in catalog.
  */
 
-static int
+static ims_inline int
 ims_is_forbidden(const ims_patch_conf_t *conf, const ims_op_t *op)
 {
     if (conf->is_system
@@ -640,18 +665,26 @@ ims_is_forbidden(const ims_patch_conf_t *conf, const ims_op_t *op)
 }
 
 
-int
-ims_op_judge(const ims_patch_conf_t *conf, const ims_op_t *op,
+static int
+ims_reject_system(const ims_patch_conf_t *conf, const ims_op_t *op,
     ims_verdict_t *v)
 {
     char  show[IMS_SHOW_MAX];
 
-    if (ims_is_forbidden(conf, op)) {
-        ims_escape(show, sizeof(show), op->name, op->name_len);
+    ims_escape(show, sizeof(show), op->name, op->name_len);
 
-        return ims_reject(v, conf->forbidden_status, IMS_IMG_0105,
-                          "Operation %zu: '%s' is a system attribute and "
-                          "cannot be changed.", op->index, show);
+    return ims_reject(v, conf->forbidden_status, IMS_IMG_0105,
+                      "Operation %zu: '%s' is a system attribute and "
+                      "cannot be changed.", op->index, show);
+}
+
+
+static ims_inline int
+ims_op_rules(const ims_patch_conf_t *conf, const ims_op_t *op,
+    ims_verdict_t *v)
+{
+    if (ims_is_forbidden(conf, op)) {
+        return ims_reject_system(conf, op, v);
     }
 
     if (op->name_len == 4 && memcmp(op->name, "name", 4) == 0) {
@@ -666,6 +699,22 @@ ims_op_judge(const ims_patch_conf_t *conf, const ims_op_t *op,
 }
 
 
+int
+ims_op_from_members(ims_dialect_t dialect, const ims_members_t *m,
+    ims_op_t *op, ims_verdict_t *v)
+{
+    return ims_op_shape(dialect, m, op, v);
+}
+
+
+int
+ims_op_judge(const ims_patch_conf_t *conf, const ims_op_t *op,
+    ims_verdict_t *v)
+{
+    return ims_op_rules(conf, op, v);
+}
+
+
 /* emits from a reader: shape the operation for the dialect, judge it */
 
 static int
@@ -675,11 +724,11 @@ ims_patch_emit(void *data, const ims_members_t *m, ims_verdict_t *v)
 
     pt = data;
 
-    if (ims_op_from_members(pt->dialect, m, &pt->op, v) != 0) {
+    if (ims_op_shape(pt->dialect, m, &pt->op, v) != 0) {
         return -1;
     }
 
-    return ims_op_judge(pt->conf, &pt->op, v);
+    return ims_op_rules(pt->conf, &pt->op, v);
 }
 
 

@@ -53,13 +53,6 @@
 #include "ims_stream.h"
 
 
-#if defined(__GNUC__)
-#define ims_inline  inline __attribute__((always_inline))
-#else
-#define ims_inline  inline
-#endif
-
-
 /* a linear scan is faster than hashing for the few members of most objects */
 #define IMS_STREAM_LINEAR   8
 
@@ -832,58 +825,84 @@ ims_stream_member(const ims_uchar_t *p, size_t n)
 /*
  * An operation object whole in this piece and in the usual shape: only the
  * six names, each once, every value a plain string (no escape, control
- * character or non-ASCII byte), no whitespace.  It is read here without a
- * frame and its strings are used where they are, since emit() is called
- * before the piece is given back.  p is at its "{"; returns past its "}",
- * or NULL to leave it to the general path, which reads it again from the
- * "{" (s->seen then holds the members set here, so that they are cleared
- * as the previous operation's are).
+ * character or non-ASCII byte); whitespace anywhere JSON allows it.  It is
+ * read here without a frame and its strings are used where they are,
+ * since emit() is called before the piece is given back.  p is at its
+ * "{"; returns past its "}", or NULL to leave it to the general path,
+ * which reads it again from the "{" (s->seen then also holds the members
+ * set here, so that they are cleared as the previous operation's are).
  */
+
+#define ims_at(p, last, ch)  ((p) < (last) && *(p) == (ch))
 
 static const ims_uchar_t *
 ims_stream_plain_op(ims_stream_t *s, const ims_uchar_t *p,
     const ims_uchar_t *last)
 {
     int                 c;
-    unsigned            seen;
+    unsigned            seen, stale;
     ims_member_t       *m;
     const ims_uchar_t  *q;
 
-    for (m = s->m.member, seen = s->seen; seen; m++, seen >>= 1) {
-        if (seen & 1) {
-            m->kind = IMS_JSON_ABSENT;
-            m->len = 0;
-            m->data = NULL;
-        }
-    }
-
+    seen = 0;
     p++;
 
     for ( ;; ) {
-        /* p is at the opening quote of a name */
+        if (!ims_at(p, last, '"')) {
+            p = ims_stream_skip_ws(p, last);
 
-        if (p == last || *p != '"') {
-            goto general;
+            if (!ims_at(p, last, '"')) {
+                goto general;
+            }
         }
 
-        q = ims_stream_skip(++p, last);
+        /* the usual names, compact, compared as words */
 
-        if (q == last || *q != '"' || (c = ims_stream_member(p, q - p)) < 0
-            || (seen & (1u << c)))
+        if (last - p >= 9 && memcmp(p, "\"path\":\"", 8) == 0) {
+            c = IMS_MEMBER_PATH;
+            p += 8;
+
+        } else if (last - p >= 9 && memcmp(p, "\"value\":", 8) == 0
+                   && p[8] == '"')
         {
-            goto general;
+            c = IMS_MEMBER_VALUE;
+            p += 9;
+
+        } else if (last - p >= 9 && ims_word(p, "\"op\"") && p[4] == ':'
+                   && p[5] == '"')
+        {
+            c = IMS_MEMBER_OP;
+            p += 6;
+
+        } else {
+            q = ims_stream_skip(++p, last);
+
+            if (q == last || *q != '"'
+                || (c = ims_stream_member(p, q - p)) < 0)
+            {
+                goto general;
+            }
+
+            p = ims_stream_skip_ws(q + 1, last);
+
+            if (!ims_at(p, last, ':')) {
+                goto general;
+            }
+
+            p = ims_stream_skip_ws(p + 1, last);
+
+            if (!ims_at(p, last, '"')) {
+                goto general;
+            }
+
+            p++;
         }
 
-        p = q + 1;
+        /* p is past the opening quote of the value */
 
-        if (last - p < 2 || p[0] != ':' || p[1] != '"') {
-            goto general;
-        }
-
-        p += 2;
         q = ims_stream_skip(p, last);
 
-        if (q == last || *q != '"') {
+        if (q == last || *q != '"' || (seen & (1u << c))) {
             goto general;
         }
 
@@ -894,6 +913,10 @@ ims_stream_plain_op(ims_stream_t *s, const ims_uchar_t *p,
         m->len = q - p;
 
         p = q + 1;
+
+        if (p < last && *p != ',' && *p != '}') {
+            p = ims_stream_skip_ws(p, last);
+        }
 
         if (p == last) {
             goto general;
@@ -908,6 +931,15 @@ ims_stream_plain_op(ims_stream_t *s, const ims_uchar_t *p,
         }
     }
 
+    /* the previous operation's members that this one has not set */
+    for (m = s->m.member, stale = s->seen & ~seen; stale; m++, stale >>= 1) {
+        if (stale & 1) {
+            m->kind = IMS_JSON_ABSENT;
+            m->len = 0;
+            m->data = NULL;
+        }
+    }
+
     s->seen = seen;
     s->m.index = s->ops - 1;
 
@@ -919,7 +951,7 @@ ims_stream_plain_op(ims_stream_t *s, const ims_uchar_t *p,
 
 general:
 
-    s->seen = seen;
+    s->seen |= seen;
 
     return NULL;
 }
@@ -1277,15 +1309,26 @@ value_start:
                 goto failed;
             }
 
-            if (!s->op_failed && s->max_depth >= 2) {
-                q = ims_stream_plain_op(s, p, last);
+            /* operations in the usual shape, one after the other */
 
-                if (q != NULL) {
-                    p = q;
+            while (!s->op_failed && s->max_depth >= 2
+                   && (q = ims_stream_plain_op(s, p, last)) != NULL)
+            {
+                p = q;
+
+                if (last - p < 2 || p[0] != ',' || p[1] != '{') {
                     goto next;
+                }
+
+                p++;
+
+                if (++s->ops > s->max_ops) {
+                    err = IMS_SE_OPS;
+                    goto failed;
                 }
             }
 
+            c = '{';
             goto open;
         }
 

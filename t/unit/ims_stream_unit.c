@@ -396,6 +396,44 @@ static const stream_body_t  stream_corpus[] = {
       "\"i\":9,\"j\":1,\"k\":2,\"\\u0061\":3}]"),
     B("[{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,"
       "\"\\u0061\":3}]"),
+
+    /*
+     * The reader's one-sweep path for operations in the usual shape:
+     * members the previous operation set and this one does not, names in
+     * any order, whitespace where JSON allows it, and objects it leaves
+     * to the general path half-way (a number, an escape, a duplicate, an
+     * unknown name, a UTF-8 value) next to ones it takes.
+     */
+    B("[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\"},"
+      "{\"op\":\"remove\",\"path\":\"/b\"},"
+      "{\"op\":\"replace\",\"path\":\"/c\",\"value\":\"y\"}]"),
+    B("[{\"add\":\"/a\",\"value\":\"x\"},{\"remove\":\"/b\"},"
+      "{\"replace\":\"/c\",\"value\":\"y\"},{\"op\":\"add\",\"path\":\"/d\","
+      "\"value\":\"z\"}]"),
+    B("[{\"value\":\"x\",\"path\":\"/a\",\"op\":\"add\"},"
+      "{\"path\":\"/b\",\"op\":\"remove\"}]"),
+    B("[ { \"op\" : \"add\" , \"path\" : \"/a\" , \"value\" : \"x\" } ,"
+      "{\"op\": \"remove\", \"path\": \"/b\"}\n,\t{\"op\":\"add\","
+      "\"path\":\"/c\",\"value\":\"y\"}\r\n]"),
+    B("[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\"},"
+      "{\"op\":\"add\",\"path\":\"/b\",\"value\":1},"
+      "{\"op\":\"add\",\"path\":\"/c\",\"value\":\"y\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\"},"
+      "{\"op\":\"add\",\"path\":\"/b\",\"value\":\"a\\nb\"},"
+      "{\"op\":\"remove\",\"path\":\"/c\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\"},"
+      "{\"op\":\"add\",\"path\":\"/b\",\"path\":\"/c\",\"value\":\"x\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\"},"
+      "{\"op\":\"add\",\"path\":\"/b\",\"extra\":\"e\",\"value\":\"x\"},"
+      "{\"op\":\"remove\",\"path\":\"/c\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\"},"
+      "{\"op\":\"add\",\"path\":\"/b\",\"value\":\"caf\xc3\xa9\"},"
+      "{\"op\":\"remove\",\"path\":\"/c\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\"},"
+      "{\"op\":\"stop\",\"path\":\"/b\"},"
+      "{\"op\":\"add\",\"path\":\"/c\",\"value\":\"y\"},1]"),
+    B("[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\"},{},"
+      "{\"op\":\"add\",\"path\":\"/c\",\"value\":\"y\"},{\"op\":\"add\"}]"),
 };
 
 
