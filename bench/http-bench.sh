@@ -10,7 +10,8 @@
 # backend with upstream keepalive, and run one at a time.  Every workload
 # (bench/payloads.pl) gets a warm-up, then BENCH_ROUNDS interleaved rounds
 # (plain, module, plain, module, ...) of BENCH_DURATION seconds each.  The
-# table has the medians and the ratio module/plain of the medians.
+# table has the medians, and the median of the rounds' ratios module/plain:
+# short pairs, because the machine's speed drifts (bench/RESULTS.md).
 #
 # Every run is checked: one curl per workload and gateway for the exact
 # status, then wrk's counts: the module's rejections (W4, W5, W7) must all
@@ -18,7 +19,7 @@
 # stops the benchmark with a non-zero exit.
 #
 # Environment (defaults):
-#   BENCH_DURATION=10  BENCH_ROUNDS=5  BENCH_WARMUP=2    seconds, rounds
+#   BENCH_DURATION=3  BENCH_ROUNDS=15  BENCH_WARMUP=2    seconds, rounds
 #   BENCH_CONNECTIONS=32  BENCH_THREADS=1                wrk's -c and -t
 #   BENCH_WORKLOADS="W1 W2 W3 W4 W5 W6 W7"
 #   BENCH_LOAD_CPU=0  BENCH_GATEWAY_CPU=1
@@ -36,8 +37,8 @@ PAYLOADS=$DIR/payloads
 RUN=$DIR/http
 NGINX=/usr/sbin/nginx
 
-DURATION=${BENCH_DURATION:-10}
-ROUNDS=${BENCH_ROUNDS:-5}
+DURATION=${BENCH_DURATION:-3}
+ROUNDS=${BENCH_ROUNDS:-15}
 WARMUP=${BENCH_WARMUP:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-1}
@@ -313,7 +314,8 @@ table=$RUN/table.md
 perl "$BENCH/wrk-report.pl" table "$runs" "$PAYLOADS/manifest.tsv" > "$table"
 
 echo
-echo "HTTP benchmark, median of $ROUNDS rounds (wrk output in $RUN):"
+echo "HTTP benchmark, $ROUNDS rounds; ratio: the median of the rounds' own" \
+     "(wrk output in $RUN):"
 echo
 cat "$table"
 echo

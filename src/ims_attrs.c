@@ -121,6 +121,14 @@ static uint8_t   ims_attr_index[IMS_ATTR_BUCKETS];     /* entry + 1, 0: none */
 static size_t    ims_attr_max_len;
 static unsigned  ims_attr_index_ready;
 
+/*
+ * Most names an operation edits are not in the catalog: a bit per length
+ * and last byte of the catalog's names turns them away before hashing.
+ */
+#define IMS_ATTR_MAX_LEN  32
+
+static uint32_t  ims_attr_ends[IMS_ATTR_MAX_LEN + 1][256 / 32];
+
 
 static uint32_t
 ims_attr_hash(const ims_uchar_t *p, size_t len)
@@ -140,8 +148,9 @@ ims_attr_hash(const ims_uchar_t *p, size_t len)
 void
 ims_attrs_init(void)
 {
-    size_t    i, len;
-    uint32_t  b;
+    size_t       i, len;
+    uint32_t     b;
+    ims_uchar_t  c;
 
     if (ims_attr_index_ready) {
         return;
@@ -157,6 +166,11 @@ ims_attrs_init(void)
         }
 
         ims_attr_index[b % IMS_ATTR_BUCKETS] = (uint8_t) (i + 1);
+
+        if (len <= IMS_ATTR_MAX_LEN) {
+            c = (ims_uchar_t) ims_system_attributes[i].name[len - 1];
+            ims_attr_ends[len][c >> 5] |= 1u << (c & 31);
+        }
 
         if (len > ims_attr_max_len) {
             ims_attr_max_len = len;
@@ -178,7 +192,11 @@ ims_is_system_attribute(const ims_uchar_t *name, size_t len)
         ims_attrs_init();
     }
 
-    if (len < 2 || len > ims_attr_max_len) {
+    if (len < 2 || len > ims_attr_max_len
+        || (len <= IMS_ATTR_MAX_LEN
+            && !(ims_attr_ends[len][name[len - 1] >> 5]
+                 & (1u << (name[len - 1] & 31)))))
+    {
         goto prefixes;
     }
 
