@@ -124,8 +124,23 @@ ims_media_type_parse(const ims_uchar_t *p, size_t len, unsigned *changes,
     ims_dialect_t       dialect;
     const ims_uchar_t  *last, *type, *name, *name_end, *value, *slash;
 
-    last = p + len;
     *changes = 0;
+
+    /* what nearly every client sends: the canonical type, nothing else */
+
+    if (len == sizeof(ims_media_type_v21) - 1
+        && memcmp(p, ims_media_type_v21, len) == 0)
+    {
+        return IMS_PATCH_V21;
+    }
+
+    if (len == sizeof(ims_media_type_v20) - 1
+        && memcmp(p, ims_media_type_v20, len) == 0)
+    {
+        return IMS_PATCH_V20;
+    }
+
+    last = p + len;
 
     p = ims_skip_ows(p, last);
     type = p;

@@ -129,6 +129,33 @@ ims_image_name_char(const ims_patch_conf_t *conf, uint32_t c)
 }
 
 
+/* the same rule for ASCII, without a call a character */
+
+static const ims_uchar_t  ims_name_ascii[128] = {
+    [' '] = 1, ['-'] = 1, ['.'] = 1, ['_'] = 1,
+    ['0'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['A'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+            1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['a'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+            1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+
+static int
+ims_name_plain(const ims_uchar_t *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (p[i] >= 0x80 || !ims_name_ascii[p[i]]) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 static int
 ims_description_char(const ims_patch_conf_t *conf, uint32_t c)
 {
@@ -481,7 +508,7 @@ static int
 ims_judge_image_name(const ims_patch_conf_t *conf, const ims_op_t *op,
     ims_verdict_t *v)
 {
-    int                  valid;
+    int                valid;
     ims_string_scan_t  scan;
 
     if (op->op == IMS_OP_REMOVE || op->value_kind == IMS_JSON_NULL
@@ -498,8 +525,17 @@ ims_judge_image_name(const ims_patch_conf_t *conf, const ims_op_t *op,
                           op->index);
     }
 
-    ims_scan_string(conf, op->value, op->value_len,
-                    conf->name_pattern ? NULL : ims_image_name_char, &scan);
+    if (conf->name_pattern == NULL
+        && ims_name_plain(op->value, op->value_len))
+    {
+        scan.chars = op->value_len;
+        scan.valid = 1;
+
+    } else {
+        ims_scan_string(conf, op->value, op->value_len,
+                        conf->name_pattern ? NULL : ims_image_name_char,
+                        &scan);
+    }
 
     if (scan.chars > conf->name_max_chars) {
         return ims_reject(v, 400, IMS_IMG_0002,

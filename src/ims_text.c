@@ -152,30 +152,31 @@ ims_is_control_or_format(uint32_t c)
 int
 ims_uuid_is_canonical(const ims_uchar_t *p, size_t len)
 {
-    size_t       i;
-    ims_uchar_t  ch;
+    size_t    i;
+    unsigned  bad;
+
+    /* what each of the 36 positions wants: 1 a hex digit, 2 a dash */
+    static const ims_uchar_t  want[36] = {
+        1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 1, 1, 1, 1,
+        2, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+    };
+
+    static const ims_uchar_t  class[256] = {
+        ['-'] = 2,
+        ['0'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        ['A'] = 1, 1, 1, 1, 1, 1,
+        ['a'] = 1, 1, 1, 1, 1, 1
+    };
 
     if (len != 36) {
         return 0;
     }
 
+    bad = 0;
+
     for (i = 0; i < 36; i++) {
-        ch = p[i];
-
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (ch != '-') {
-                return 0;
-            }
-
-            continue;
-        }
-
-        if (!((ch >= '0' && ch <= '9')
-              || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f')))
-        {
-            return 0;
-        }
+        bad |= (class[p[i]] != want[i]);
     }
 
-    return 1;
+    return !bad;
 }
