@@ -28,6 +28,11 @@
 typedef unsigned char  ims_uchar_t;
 
 
+/* word-at-a-time byte tests: a byte each of 0x01, of 0x80 */
+#define IMS_ONES   0x0101010101010101ULL
+#define IMS_HIGHS  0x8080808080808080ULL
+
+
 /* for the few small functions of the hot path */
 #if defined(__GNUC__)
 #define ims_inline  inline __attribute__((always_inline))

@@ -212,8 +212,6 @@ static const uint32_t  ims_path_stop[] = {
 #define ims_path_stops(c)  (ims_path_stop[(c) >> 5] & (1u << ((c) & 0x1f)))
 
 
-#define IMS_ONES   0x0101010101010101ULL
-#define IMS_HIGHS  0x8080808080808080ULL
 
 #define ims_has_zero(w)    (((w) - IMS_ONES) & ~(w) & IMS_HIGHS)
 #define ims_has_byte(w, c)  ims_has_zero((w) ^ (IMS_ONES * (c)))
@@ -275,7 +273,8 @@ ims_path_plain(const ims_uchar_t *p, size_t n)
 /*
  * RFC 6901 with exactly one reference token: "~1" decodes to "/" and "~0"
  * to "~"; a lone "/" ends the single token, so any second one is a
- * nested path.
+ * nested path.  Always decodes into op->decoded: ims_path_decode() takes
+ * plain tokens in place before calling this.
  */
 
 static int
@@ -297,42 +296,37 @@ ims_path_decode_careful(const ims_member_t *path, ims_op_t *op,
                           op->index);
     }
 
-    op->name = path->data + 1;
-    op->name_len = path->len - 1;
+    op->name = op->decoded;
+    op->name_len = 0;
     seen = 0;
 
-    if (!ims_path_plain(op->name, op->name_len)) {
-        op->name = op->decoded;
-        op->name_len = 0;
+    for (p++; p < last; p++) {
+        ch = *p;
 
-        for (p = path->data + 1; p < last; p++) {
-            ch = *p;
-
-            if (ch == '/') {
-                return ims_reject(v, 400, IMS_IMG_0001,
-                                  "Operation %zu: the path must name exactly "
-                                  "one attribute.", op->index);
-            }
-
-            if (ch == '~') {
-                if (p + 1 == last || (p[1] != '0' && p[1] != '1')) {
-                    return ims_reject(v, 400, IMS_IMG_0001,
-                                      "Operation %zu: '~' in the path must "
-                                      "be followed by 0 or 1.", op->index);
-                }
-
-                ch = (*++p == '1') ? '/' : '~';
-            }
-
-            if (op->name_len == IMS_NAME_MAX_BYTES) {
-                /* at most 4 bytes a character: already over 255 */
-                goto too_long;
-            }
-
-            /* non-ASCII, control characters and space: a closer look */
-            seen |= (ch >= 0x7f || ch <= 0x20) ? 1 : 0;
-            op->decoded[op->name_len++] = ch;
+        if (ch == '/') {
+            return ims_reject(v, 400, IMS_IMG_0001,
+                              "Operation %zu: the path must name exactly "
+                              "one attribute.", op->index);
         }
+
+        if (ch == '~') {
+            if (p + 1 == last || (p[1] != '0' && p[1] != '1')) {
+                return ims_reject(v, 400, IMS_IMG_0001,
+                                  "Operation %zu: '~' in the path must "
+                                  "be followed by 0 or 1.", op->index);
+            }
+
+            ch = (*++p == '1') ? '/' : '~';
+        }
+
+        if (op->name_len == IMS_NAME_MAX_BYTES) {
+            /* at most 4 bytes a character: already over 255 */
+            goto too_long;
+        }
+
+        /* non-ASCII, control characters and space: a closer look */
+        seen |= (ch >= 0x7f || ch <= 0x20) ? 1 : 0;
+        op->decoded[op->name_len++] = ch;
     }
 
     if (op->name_len == 0) {

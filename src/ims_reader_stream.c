@@ -385,8 +385,6 @@ ims_stream_copy(const ims_uchar_t *p, const ims_uchar_t *last,
  * the lowest flag is exact.
  */
 
-#define IMS_ONES   0x0101010101010101ULL
-#define IMS_HIGHS  0x8080808080808080ULL
 
 static ims_inline uint64_t
 ims_stream_special(uint64_t w)
