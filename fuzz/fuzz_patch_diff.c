@@ -134,7 +134,7 @@ static int
 ims_diff_emit(void *data, const ims_members_t *m, ims_verdict_t *v)
 {
     int                  rc;
-    size_t               k;
+    size_t               i, k;
     ims_diff_op_t       *dop;
     ims_diff_run_t      *run;
     const ims_member_t  *mb;
@@ -162,6 +162,11 @@ ims_diff_emit(void *data, const ims_members_t *m, ims_verdict_t *v)
                             "a string has its bytes");
             ims_diff_append(&run->records, &mb->len, sizeof(size_t));
             ims_diff_append(&run->records, mb->data, mb->len);
+
+            for (i = 0; mb->ascii && i < mb->len; i++) {
+                ims_fuzz_assert(mb->data[i] < 0x80,
+                                "the ascii hint holds");
+            }
         }
     }
 

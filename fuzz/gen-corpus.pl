@@ -41,6 +41,15 @@ my @patch = (
       qq([\n     {\n         "replace": "/name",\n)
       . qq(         "value": "test01"       \n     }\n]     \n) ],
 
+    # as JSON encoders write by default: one space after ':' and ','
+    [ 'encoder-spacing',
+      '[{"op": "replace", "path": "/name", "value": "x"}, '
+      . '{"op": "remove", "path": "/a"}, '
+      . '{"op": "add", "path": "/b", "value": ""}]', undef ],
+    [ 'mixed-spacing',
+      '[{"op": "add","path": "/a", "value":"x"},'
+      . '{"op":"add", "path":"/b","value": "y" }]', undef ],
+
     # 3.1 document
     [ 'empty', '', '' ],
     [ 'blank', " \r\n\t", undef ],

@@ -36,8 +36,10 @@ typedef unsigned char  ims_uchar_t;
 /* for the few small functions of the hot path */
 #if defined(__GNUC__)
 #define ims_inline  inline __attribute__((always_inline))
+#define ims_cold    __attribute__((cold))
 #else
 #define ims_inline  inline
+#define ims_cold
 #endif
 
 
@@ -79,7 +81,7 @@ typedef struct {
 
 void ims_verdict_pass(ims_verdict_t *v);
 int ims_reject(ims_verdict_t *v, int status, ims_code_t code,
-    const char *fmt, ...)
+    const char *fmt, ...) ims_cold
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
@@ -151,8 +153,13 @@ typedef enum {
 } ims_json_kind_t;
 
 
+/*
+ * "ascii" is a reader's hint that spares the rules a second look at a
+ * string: 1 only if every byte of data is below 0x80 (0 is always safe).
+ */
 typedef struct {
     ims_json_kind_t      kind;
+    unsigned             ascii;     /* kind == IMS_JSON_STRING only */
     size_t               len;       /* kind == IMS_JSON_STRING only */
     const ims_uchar_t   *data;      /* unescaped UTF-8, may hold NUL */
 } ims_member_t;
@@ -249,6 +256,7 @@ typedef struct {
     size_t               name_len;
     const ims_uchar_t   *name;      /* in the path, or in decoded[] */
     ims_json_kind_t      value_kind;
+    unsigned             value_ascii;   /* every byte below 0x80 */
     size_t               value_len;
     const ims_uchar_t   *value;
     ims_uchar_t          decoded[IMS_NAME_MAX_BYTES];  /* "~0", "~1" */

@@ -175,6 +175,24 @@ ims_description_char(const ims_patch_conf_t *conf, uint32_t c)
 }
 
 
+/* the same rule for a string the reader found all ASCII: a byte a character */
+
+static ims_inline int
+ims_description_ascii(const ims_patch_conf_t *conf, const ims_uchar_t *p,
+    size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (conf->description_forbidden_ascii[p[i] >> 3] & (1 << (p[i] & 7))) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 static int
 ims_reject_name(ims_verdict_t *v, const ims_op_t *op, const char *problem)
 {
@@ -484,6 +502,7 @@ ims_op_shape(ims_dialect_t dialect, const ims_members_t *m, ims_op_t *op,
     }
 
     op->value_kind = m->member[IMS_MEMBER_VALUE].kind;
+    op->value_ascii = m->member[IMS_MEMBER_VALUE].ascii;
     op->value = m->member[IMS_MEMBER_VALUE].data;
     op->value_len = m->member[IMS_MEMBER_VALUE].len;
 
@@ -574,8 +593,14 @@ ims_judge_description(const ims_patch_conf_t *conf, const ims_op_t *op,
                           op->index);
     }
 
-    ims_scan_string(conf, op->value, op->value_len, ims_description_char,
-                    &scan);
+    if (op->value_ascii) {
+        scan.chars = op->value_len;
+        scan.valid = ims_description_ascii(conf, op->value, op->value_len);
+
+    } else {
+        ims_scan_string(conf, op->value, op->value_len, ims_description_char,
+                        &scan);
+    }
 
     if (scan.chars > conf->description_max_chars) {
         return ims_reject(v, 400, IMS_IMG_0004,
@@ -662,7 +687,7 @@ ims_judge_custom(const ims_op_t *op, ims_verdict_t *v)
         return ims_reject_custom(op, v, "is longer than 65535 bytes");
     }
 
-    if (ims_has_non_bmp(op->value, op->value_len)) {
+    if (!op->value_ascii && ims_has_non_bmp(op->value, op->value_len)) {
         return ims_reject_custom(op, v, "holds characters outside the BMP");
     }
 

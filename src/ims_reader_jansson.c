@@ -83,6 +83,7 @@ ims_member_set(ims_member_t *m, json_t *json)
 
     case JSON_STRING:
         m->kind = IMS_JSON_STRING;
+        m->ascii = 0;
         m->data = (const ims_uchar_t *) json_string_value(json);
         m->len = json_string_length(json);
         break;

@@ -820,6 +820,178 @@ ims_stream_member(const ims_uchar_t *p, size_t n)
 }
 
 
+#define ims_at(p, last, ch)  ((p) < (last) && *(p) == (ch))
+
+
+/*
+ * An operation read in one of the fast paths below: the members it set are
+ * in "seen"; those the previous operation set and this one did not are
+ * cleared, then it is emitted.
+ */
+
+static ims_inline void
+ims_stream_emit_plain(ims_stream_t *s, unsigned seen)
+{
+    unsigned       stale;
+    ims_member_t  *m;
+
+    for (m = s->m.member, stale = s->seen & ~seen; stale; m++, stale >>= 1) {
+        if (stale & 1) {
+            m->kind = IMS_JSON_ABSENT;
+            m->len = 0;
+            m->data = NULL;
+        }
+    }
+
+    s->seen = seen;
+    s->m.index = s->ops - 1;
+
+    if (s->emit(s->data, &s->m, &s->verdict) != 0) {
+        s->op_failed = 1;
+    }
+}
+
+
+/* a plain string whole in this piece: p is past its opening quote */
+
+static ims_inline const ims_uchar_t *
+ims_stream_plain_string(const ims_uchar_t *p, const ims_uchar_t *last)
+{
+    p = ims_stream_skip(p, last);
+
+    return (p < last && *p == '"') ? p : NULL;
+}
+
+
+/*
+ * ',"name":"' or, with sp 1, ', "name": "' (name holds its quotes and the
+ * colon): returns past it, or NULL.
+ */
+
+static ims_inline const ims_uchar_t *
+ims_stream_usual_name(const ims_uchar_t *p, const ims_uchar_t *last,
+    const char *name, size_t n, size_t sp)
+{
+    if (last - p < (ptrdiff_t) (n + 2 + 2 * sp)
+        || p[0] != ',' || (sp && p[1] != ' '))
+    {
+        return NULL;
+    }
+
+    p += 1 + sp;
+
+    if (memcmp(p, name, n) != 0) {
+        return NULL;
+    }
+
+    p += n;
+
+    if (sp && *p++ != ' ') {
+        return NULL;
+    }
+
+    return (*p == '"') ? p + 1 : NULL;
+}
+
+
+/*
+ * What clients send: {"op":"...","path":"..."[,"value":"..."]}, exactly
+ * these members in this order, plain strings, compact or with one space
+ * after every ':' and ',' (as JSON encoders write by default).  p is at
+ * the "{"; returns past the "}", or NULL with nothing set, to leave the
+ * object to ims_stream_plain_op().
+ */
+
+static ims_inline const ims_uchar_t *
+ims_stream_usual_op(ims_stream_t *s, const ims_uchar_t *p,
+    const ims_uchar_t *last)
+{
+    size_t              sp;
+    unsigned            seen;
+    ims_member_t       *m;
+    const ims_uchar_t  *op, *op_end, *path, *path_end, *value, *value_end;
+
+    if (last - p < 8 || memcmp(p, "{\"op\":", 6) != 0) {
+        return NULL;
+    }
+
+    sp = (p[6] == ' ');
+    p += 6 + sp;
+
+    if (*p != '"') {
+        return NULL;
+    }
+
+    op = p + 1;
+    op_end = ims_stream_plain_string(op, last);
+
+    if (op_end == NULL) {
+        return NULL;
+    }
+
+    path = ims_stream_usual_name(op_end + 1, last, "\"path\":", 7, sp);
+
+    if (path == NULL) {
+        return NULL;
+    }
+
+    path_end = ims_stream_plain_string(path, last);
+
+    if (path_end == NULL) {
+        return NULL;
+    }
+
+    p = path_end + 1;
+    seen = (1u << IMS_MEMBER_OP) | (1u << IMS_MEMBER_PATH);
+    value = NULL;
+    value_end = NULL;
+
+    if (p < last && *p == ',') {
+        value = ims_stream_usual_name(p, last, "\"value\":", 8, sp);
+
+        if (value == NULL) {
+            return NULL;
+        }
+
+        value_end = ims_stream_plain_string(value, last);
+
+        if (value_end == NULL) {
+            return NULL;
+        }
+
+        p = value_end + 1;
+        seen |= 1u << IMS_MEMBER_VALUE;
+    }
+
+    if (!ims_at(p, last, '}')) {
+        return NULL;
+    }
+
+    m = s->m.member;
+
+    m[IMS_MEMBER_OP].kind = IMS_JSON_STRING;
+    m[IMS_MEMBER_OP].ascii = 1;
+    m[IMS_MEMBER_OP].data = op;
+    m[IMS_MEMBER_OP].len = op_end - op;
+
+    m[IMS_MEMBER_PATH].kind = IMS_JSON_STRING;
+    m[IMS_MEMBER_PATH].ascii = 1;
+    m[IMS_MEMBER_PATH].data = path;
+    m[IMS_MEMBER_PATH].len = path_end - path;
+
+    if (value != NULL) {
+        m[IMS_MEMBER_VALUE].kind = IMS_JSON_STRING;
+        m[IMS_MEMBER_VALUE].ascii = 1;
+        m[IMS_MEMBER_VALUE].data = value;
+        m[IMS_MEMBER_VALUE].len = value_end - value;
+    }
+
+    ims_stream_emit_plain(s, seen);
+
+    return p + 1;
+}
+
+
 /*
  * An operation object whole in this piece and in the usual shape: only the
  * six names, each once, every value a plain string (no escape, control
@@ -831,16 +1003,20 @@ ims_stream_member(const ims_uchar_t *p, size_t n)
  * set here, so that they are cleared as the previous operation's are).
  */
 
-#define ims_at(p, last, ch)  ((p) < (last) && *(p) == (ch))
-
 static const ims_uchar_t *
 ims_stream_plain_op(ims_stream_t *s, const ims_uchar_t *p,
     const ims_uchar_t *last)
 {
     int                 c;
-    unsigned            seen, stale;
+    unsigned            seen;
     ims_member_t       *m;
     const ims_uchar_t  *q;
+
+    q = ims_stream_usual_op(s, p, last);
+
+    if (q != NULL) {
+        return q;
+    }
 
     seen = 0;
     p++;
@@ -854,23 +1030,28 @@ ims_stream_plain_op(ims_stream_t *s, const ims_uchar_t *p,
             }
         }
 
-        /* the usual names, compact, compared as words */
+        /*
+         * The usual names, compact, compared as words in the usual order
+         * (op, path, value): names already seen are not tried again.
+         */
 
-        if (last - p >= 9 && memcmp(p, "\"path\":\"", 8) == 0) {
-            c = IMS_MEMBER_PATH;
-            p += 8;
-
-        } else if (last - p >= 9 && memcmp(p, "\"value\":", 8) == 0
-                   && p[8] == '"')
-        {
-            c = IMS_MEMBER_VALUE;
-            p += 9;
-
-        } else if (last - p >= 9 && ims_word(p, "\"op\"") && p[4] == ':'
-                   && p[5] == '"')
+        if (!(seen & (1u << IMS_MEMBER_OP)) && last - p >= 9
+            && ims_word(p, "\"op\"") && p[4] == ':' && p[5] == '"')
         {
             c = IMS_MEMBER_OP;
             p += 6;
+
+        } else if (!(seen & (1u << IMS_MEMBER_PATH)) && last - p >= 9
+                   && memcmp(p, "\"path\":\"", 8) == 0)
+        {
+            c = IMS_MEMBER_PATH;
+            p += 8;
+
+        } else if (!(seen & (1u << IMS_MEMBER_VALUE)) && last - p >= 9
+                   && memcmp(p, "\"value\":", 8) == 0 && p[8] == '"')
+        {
+            c = IMS_MEMBER_VALUE;
+            p += 9;
 
         } else {
             q = ims_stream_skip(++p, last);
@@ -907,43 +1088,35 @@ ims_stream_plain_op(ims_stream_t *s, const ims_uchar_t *p,
         seen |= 1u << c;
         m = &s->m.member[c];
         m->kind = IMS_JSON_STRING;
+        m->ascii = 1;
         m->data = p;
         m->len = q - p;
 
+        /* q < last: p <= last */
         p = q + 1;
 
-        if (p < last && *p != ',' && *p != '}') {
+        if (p < last && *p == ',') {
+            p++;
+            continue;
+        }
+
+        if (p < last && *p != '}') {
             p = ims_stream_skip_ws(p, last);
+
+            if (ims_at(p, last, ',')) {
+                p++;
+                continue;
+            }
         }
 
-        if (p == last) {
+        if (!ims_at(p, last, '}')) {
             goto general;
         }
 
-        if (*p == '}') {
-            break;
-        }
-
-        if (*p++ != ',') {
-            goto general;
-        }
+        break;
     }
 
-    /* the previous operation's members that this one has not set */
-    for (m = s->m.member, stale = s->seen & ~seen; stale; m++, stale >>= 1) {
-        if (stale & 1) {
-            m->kind = IMS_JSON_ABSENT;
-            m->len = 0;
-            m->data = NULL;
-        }
-    }
-
-    s->seen = seen;
-    s->m.index = s->ops - 1;
-
-    if (s->emit(s->data, &s->m, &s->verdict) != 0) {
-        s->op_failed = 1;
-    }
+    ims_stream_emit_plain(s, seen);
 
     return p + 1;
 
@@ -1357,6 +1530,7 @@ value_start:
         if (m == NULL || s->op_failed) {
             if (m != NULL) {
                 m->kind = IMS_JSON_STRING;
+                m->ascii = 0;
             }
 
             /* most strings nobody keeps end in this piece */
@@ -1373,6 +1547,7 @@ value_start:
         }
 
         m->kind = IMS_JSON_STRING;
+        m->ascii = 0;
         q = ims_stream_skip(p, last);
 
         if (q < last && *q == '"') {
@@ -1386,6 +1561,7 @@ value_start:
 
             s->vtop -= n;
             ims_stream_copy_short(s->vtop, p, n);
+            m->ascii = 1;
             m->data = s->vtop;
             m->len = n;
             p = q + 1;
@@ -1669,6 +1845,7 @@ member:
 
     m = &s->m.member[c];
     m->kind = IMS_JSON_STRING;
+    m->ascii = 1;
     m->data = s->vtop;
     m->len = n;
 

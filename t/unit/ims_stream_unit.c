@@ -434,6 +434,42 @@ static const stream_body_t  stream_corpus[] = {
       "{\"op\":\"add\",\"path\":\"/c\",\"value\":\"y\"},1]"),
     B("[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\"},{},"
       "{\"op\":\"add\",\"path\":\"/c\",\"value\":\"y\"},{\"op\":\"add\"}]"),
+
+    /*
+     * The usual shape exactly, compact or with one space after ':' and ','
+     * (what JSON encoders write), read by ims_stream_usual_op(); next to
+     * objects that leave it at each of its steps for the one-sweep path
+     * or the general one.
+     */
+    B("[{\"op\": \"add\", \"path\": \"/a\", \"value\": \"x\"}, "
+      "{\"op\": \"remove\", \"path\": \"/b\"}, "
+      "{\"op\": \"replace\", \"path\": \"/c\", \"value\": \"\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\"},"
+      "{\"op\": \"add\",\"path\":\"/b\",\"value\":\"x\"},"
+      "{\"op\":\"add\", \"path\":\"/c\",\"value\":\"x\"},"
+      "{\"op\":\"add\",\"path\": \"/d\",\"value\":\"x\"},"
+      "{\"op\":\"add\",\"path\":\"/e\" ,\"value\":\"x\"},"
+      "{\"op\":\"add\",\"path\":\"/f\",\"value\":\"x\" },"
+      "{\"op\":  \"add\",\"path\":\"/g\",\"value\":\"x\"},"
+      "{\"op\":\t\"add\",\"path\":\"/h\",\"value\":\"x\"},"
+      "{\"op\":\"add\",\"path\":\"/i\",\"value\":\"x\",\"more\":1}]"),
+    B("[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\"},"
+      "{\"op\":\"a\\u0064d\",\"path\":\"/b\",\"value\":\"x\"},"
+      "{\"op\":\"add\",\"path\":\"/\\u00e9\",\"value\":\"x\"},"
+      "{\"op\":\"add\",\"path\":\"/d\",\"value\":\"\xc3\xa9\"},"
+      "{\"op\":\"add\",\"path\":\"/e\",\"value\":[\"x\"]},"
+      "{\"op\":\"add\",\"path\":\"/f\",\"valu\":\"x\"},"
+      "{\"op\":\"add\",\"path\":\"/g\",\"path\":\"/h\"},"
+      "{\"op\":\"add\",\"op\":\"add\",\"path\":\"/i\"},"
+      "{\"op\":\"remove\",\"path\":\"/j\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\"},"
+      "{\"op\":\"add\",\"path\":\"/b\",\"value\":\"x\"}"),
+    B("[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\""),
+    B("[{\"op\": \"add\",x\"path\": \"/a\"}]"),
+    B("[{\"op\": \"add\", \"path\": \"/a\",x\"value\": \"x\"}]"),
+    B("[{\"op\": \"add\", \"path\": \"/a\", \"value\":x\"x\"}]"),
+    B("[{\"op\": \"add\", \"path\": \"/a\", \"value\": \"x\"}, "
+      "{\"op\": \"add\", \"path\": \"/a\", \"value\": \"x\"} ]"),
 };
 
 
@@ -474,7 +510,7 @@ static int
 stream_collect(void *data, const ims_members_t *m, ims_verdict_t *v)
 {
     char                 head[64];
-    size_t               k;
+    size_t               i, k;
     stream_emitted_t    *e;
     const ims_member_t  *mb;
 
@@ -493,6 +529,14 @@ stream_collect(void *data, const ims_members_t *m, ims_verdict_t *v)
             emitted_append(e, head, strlen(head));
             emitted_append(e, mb->data ? (const void *) mb->data : "(null)",
                            mb->data ? mb->len : 6);
+
+            /* a wrong "ascii" hint makes the records differ from jansson's */
+            for (i = 0; mb->ascii && i < mb->len; i++) {
+                if (mb->data[i] >= 0x80) {
+                    emitted_append(e, "|ascii hint wrong", 17);
+                    break;
+                }
+            }
 
         } else {
             snprintf(head, sizeof(head), "|%d", (int) mb->kind);
