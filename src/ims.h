@@ -35,11 +35,13 @@ typedef unsigned char  ims_uchar_t;
 
 /* for the few small functions of the hot path */
 #if defined(__GNUC__)
-#define ims_inline  inline __attribute__((always_inline))
-#define ims_cold    __attribute__((cold))
+#define ims_inline    inline __attribute__((always_inline))
+#define ims_cold      __attribute__((cold))
+#define ims_noinline  __attribute__((noinline))
 #else
-#define ims_inline  inline
+#define ims_inline    inline
 #define ims_cold
+#define ims_noinline
 #endif
 
 

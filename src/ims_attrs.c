@@ -119,6 +119,7 @@ static const ims_attr_t  ims_system_prefixes[] = {
 
 static uint8_t   ims_attr_index[IMS_ATTR_BUCKETS];     /* entry + 1, 0: none */
 static size_t    ims_attr_max_len;
+static size_t    ims_attr_min_prefix;
 static unsigned  ims_attr_index_ready;
 
 /*
@@ -177,12 +178,22 @@ ims_attrs_init(void)
         }
     }
 
+    ims_attr_min_prefix = (size_t) -1;
+
+    for (i = 0; i < ims_nelts(ims_system_prefixes); i++) {
+        if (ims_system_prefixes[i].len < ims_attr_min_prefix) {
+            ims_attr_min_prefix = ims_system_prefixes[i].len;
+        }
+    }
+
     ims_attr_index_ready = 1;
 }
 
 
-int
-ims_is_system_attribute(const ims_uchar_t *name, size_t len)
+/* names that passed the filter, and the prefixes */
+
+static ims_noinline int
+ims_attr_lookup(const ims_uchar_t *name, size_t len, int filtered)
 {
     size_t             i;
     uint32_t           b;
@@ -192,11 +203,7 @@ ims_is_system_attribute(const ims_uchar_t *name, size_t len)
         ims_attrs_init();
     }
 
-    if (len < 2 || len > ims_attr_max_len
-        || (len <= IMS_ATTR_MAX_LEN
-            && !(ims_attr_ends[len][name[len - 1] >> 5]
-                 & (1u << (name[len - 1] & 31)))))
-    {
+    if (filtered || len < 2 || len > ims_attr_max_len) {
         goto prefixes;
     }
 
@@ -222,6 +229,28 @@ prefixes:
     }
 
     return 0;
+}
+
+
+/*
+ * The filter alone needs no stack frame, so that the common answer costs
+ * a few instructions; the rest is out of line.
+ */
+
+int
+ims_is_system_attribute(const ims_uchar_t *name, size_t len)
+{
+    if (ims_attr_index_ready
+        && (len < 2 || len > ims_attr_max_len
+            || (len <= IMS_ATTR_MAX_LEN
+                && !(ims_attr_ends[len][name[len - 1] >> 5]
+                     & (1u << (name[len - 1] & 31))))))
+    {
+        /* not a catalog name: only a prefix can still match */
+        return len >= ims_attr_min_prefix && ims_attr_lookup(name, len, 1);
+    }
+
+    return ims_attr_lookup(name, len, 0);
 }
 
 

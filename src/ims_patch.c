@@ -235,14 +235,18 @@ static const uint32_t  ims_path_stop[] = {
 #define ims_has_byte(w, c)  ims_has_zero((w) ^ (IMS_ONES * (c)))
 
 
-/* whether any of eight path bytes stops the plain scan */
+/*
+ * Whether any of eight path bytes stops the plain scan: one below 0x21, one
+ * above 0x7d ('~', DEL, non-ASCII) or a '/'.  Carries only ever flag bytes
+ * next to a true match, so the answer is exact.
+ */
 
 static ims_inline int
 ims_path_word_stops(uint64_t w)
 {
-    return ((((w - IMS_ONES * 0x21) & ~w) | w) & IMS_HIGHS)
-           || ims_has_byte(w, '/') || ims_has_byte(w, '~')
-           || ims_has_byte(w, 0x7f);
+    return ((((w - IMS_ONES * 0x21) & ~w) | (w + IMS_ONES * 0x02) | w)
+            & IMS_HIGHS)
+           || ims_has_byte(w, '/');
 }
 
 
