@@ -7,6 +7,10 @@
 
 #include "ims.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 
 /*
  * Decodes one character and advances *pp; returns IMS_UTF8_INVALID (and
@@ -149,6 +153,64 @@ ims_is_control_or_format(uint32_t c)
 
 /* 8-4-4-4-12 hex digits, either case */
 
+#if defined(__SSE2__) && defined(__GNUC__)
+
+/*
+ * Bit i is set where byte i of the 16 at p is a hex digit.  Signed
+ * compares leave bytes of 0x80 and above out; OR-ing 0x20 folds only
+ * 'A'-'F' onto 'a'-'f'.
+ */
+
+static ims_inline unsigned
+ims_hex_mask16(__m128i x)
+{
+    __m128i  y, digit, letter;
+
+    digit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+                          _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+
+    y = _mm_or_si128(x, _mm_set1_epi8(0x20));
+    letter = _mm_and_si128(_mm_cmpgt_epi8(y, _mm_set1_epi8('a' - 1)),
+                           _mm_cmplt_epi8(y, _mm_set1_epi8('f' + 1)));
+
+    return (unsigned) _mm_movemask_epi8(_mm_or_si128(digit, letter));
+}
+
+
+int
+ims_uuid_is_canonical(const ims_uchar_t *p, size_t len)
+{
+    int       i;
+    uint64_t  hex, dash;
+    __m128i   x;
+
+    /* the dashes of 8-4-4-4-12, and every other position a digit */
+    static const uint64_t  dashes = (1u << 8) | (1u << 13) | (1u << 18)
+                                    | (1u << 23);
+    static const uint64_t  digits = ((1ull << 36) - 1) & ~dashes;
+
+    /* bytes 0-15, 16-31 and 20-35: 36 in all, none read past them */
+    static const int  at[3] = { 0, 16, 20 };
+
+    if (len != 36) {
+        return 0;
+    }
+
+    hex = 0;
+    dash = 0;
+
+    for (i = 0; i < 3; i++) {
+        x = _mm_loadu_si128((const __m128i *) (p + at[i]));
+        hex |= (uint64_t) ims_hex_mask16(x) << at[i];
+        dash |= (uint64_t) _mm_movemask_epi8(
+                    _mm_cmpeq_epi8(x, _mm_set1_epi8('-'))) << at[i];
+    }
+
+    return hex == digits && dash == dashes;
+}
+
+#else
+
 int
 ims_uuid_is_canonical(const ims_uchar_t *p, size_t len)
 {
@@ -180,3 +242,5 @@ ims_uuid_is_canonical(const ims_uchar_t *p, size_t len)
 
     return !bad;
 }
+
+#endif

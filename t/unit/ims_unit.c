@@ -726,6 +726,57 @@ test_routes(void)
 }
 
 
+/*
+ * Every byte at every position of a canonical UUID, against the rule
+ * itself: a dash at 8, 13, 18 and 23, a hex digit of either case anywhere
+ * else.  The inputs are copied to the end of a buffer, so that a read past
+ * byte 35 is caught by the sanitizer.
+ */
+
+static void
+test_uuid_every_byte(void)
+{
+    int           c, want, got;
+    char          input[48];
+    size_t        i;
+    ims_uchar_t  *at, *buf;
+
+    static const char  uuid[] = "33ad552d-1149-471c-8190-ff6776174a00";
+
+    buf = malloc(36);
+
+    for (i = 0; i < 36; i++) {
+        for (c = 0; c < 256; c++) {
+            memcpy(buf, uuid, 36);
+            at = buf + i;
+            *at = (ims_uchar_t) c;
+
+            if (i == 8 || i == 13 || i == 18 || i == 23) {
+                want = (c == '-');
+
+            } else {
+                want = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
+                       || (c >= 'A' && c <= 'F');
+            }
+
+            got = ims_uuid_is_canonical(buf, 36);
+
+            if (got != want || c == 0xff) {
+                snprintf(input, sizeof(input), "position %zu, byte %d", i,
+                         c);
+                check(got == want, "uuid every byte", input, NULL);
+            }
+
+            if (got != want) {
+                break;
+            }
+        }
+    }
+
+    free(buf);
+}
+
+
 static void
 test_text(void)
 {
@@ -749,6 +800,7 @@ test_text(void)
     check(!ims_uuid_is_canonical((const ims_uchar_t *)
                                  "33ad552d-1149-471c-8190+ff6776174a00", 36),
           "uuid", "bad separator", NULL);
+    test_uuid_every_byte();
 
     check(ims_utf8_valid((const ims_uchar_t *) "a\xe4\xb8\xad", 4),
           "utf8", "valid", NULL);
