@@ -451,9 +451,10 @@ ngx_http_ims_content_type(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
             i = 0;
         }
 
-        if (h[i].key.len == sizeof("Content-Type") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "Content-Type",
-                               sizeof("Content-Type") - 1) == 0)
+        /* nginx keeps every name lowercased: a compare of two words */
+        if (h[i].key.len == sizeof("content-type") - 1
+            && ngx_memcmp(h[i].lowcase_key, "content-type",
+                          sizeof("content-type") - 1) == 0)
         {
             n++;
         }

@@ -114,6 +114,23 @@ rejected_ok($t->request(method => 'PATCH', uri => "/v2/images/$ID",
                         body => $BODY),
             'a second Content-Type header', $before);
 
+rejected_ok($t->request(method => 'PATCH', uri => "/v2/images/$ID",
+                        headers => [ 'CONTENT-TYPE' => $V21,
+                                     'Content-type' => $V21 ],
+                        body => $BODY),
+            'two Content-Type headers, names in other cases', $before);
+
+# header names are case-insensitive: one header, any case, counts once
+{
+    my $before = $t->upstream_count;
+    my $r = $t->request(method => 'PATCH', uri => "/v2/images/$ID",
+                        headers => [ 'CONTENT-TYPE' => $V21 ],
+                        body => $BODY);
+    is($r->{status}, 200, 'CONTENT-TYPE in capitals: accepted')
+        or diag($r->{body});
+    is($t->upstream_count, $before + 1, 'CONTENT-TYPE in capitals: forwarded');
+}
+
 # 415 is decided before the body is read: nginx answers a client that
 # waits for "100 Continue" without asking for the body
 my @r = $t->raw("PATCH /v2/images/$ID HTTP/1.1\r\nHost: x\r\n"

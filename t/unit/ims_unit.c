@@ -591,6 +591,10 @@ test_catalog(void)
         check(!ims_is_system_attribute((const ims_uchar_t *) name + 1,
                                        strlen(name) - 1),
               "catalog suffix is not a system attribute", name, NULL);
+
+        /* the rules judge these two before any catalog lookup */
+        check(strcmp(name, "name") != 0 && strcmp(name, "__description") != 0,
+              "the catalog leaves out the attributes with rules", name, NULL);
     }
 }
 
@@ -885,7 +889,8 @@ static void
 test_policy(void)
 {
     ims_patch_conf_t    conf;
-    static const char  *system[] = { "secret", "__support_arm", NULL };
+    static const char  *system[] = { "secret", "__support_arm", "name",
+                                     "__description", NULL };
     static const char  *editable[] = { "__support_*", "min_ram", NULL };
 
     ims_patch_conf_init(&conf);
@@ -904,6 +909,18 @@ test_policy(void)
           "explicit system wins over editable");
     judge(&conf, OP("add", "__imagetype", "\"gold\""), E0105,
           "built-in catalog still applies");
+    judge(&conf, OP("replace", "name", "\"ok\""), E0105,
+          "an operator can make name a system attribute");
+    judge(&conf, OP("replace", "__description", "\"ok\""), E0105,
+          "an operator can make __description a system attribute");
+
+    conf.is_system_data = editable;
+    judge(&conf, OP("replace", "name", "\"ok\""), OK, "name is editable");
+    judge(&conf, OP("replace", "name", "\"a/b\""), E0003,
+          "name keeps its rule when an operator lists other attributes");
+    judge(&conf, OP("replace", "__description", "\"<b>\""), E0054,
+          "__description keeps its rule");
+    conf.is_system_data = system;
 
     conf.forbidden_status = 403;
     judge(&conf, OP("add", "secret", "\"x\""), 403, IMS_IMG_0105,
