@@ -28,9 +28,16 @@
 typedef unsigned char  ims_uchar_t;
 
 
-/* word-at-a-time byte tests: a byte each of 0x01, of 0x80 */
+/*
+ * Word-at-a-time byte tests: a byte each of 0x01, of 0x80; whether any of
+ * the eight bytes of w is zero, or is c (borrows flag only bytes above a
+ * true match, so "any" is exact).
+ */
 #define IMS_ONES   0x0101010101010101ULL
 #define IMS_HIGHS  0x8080808080808080ULL
+
+#define ims_has_zero(w)     (((w) - IMS_ONES) & ~(w) & IMS_HIGHS)
+#define ims_has_byte(w, c)  ims_has_zero((w) ^ (IMS_ONES * (c)))
 
 
 /* for the few small functions of the hot path */

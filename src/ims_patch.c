@@ -230,11 +230,6 @@ static const uint32_t  ims_path_stop[] = {
 #define ims_path_stops(c)  (ims_path_stop[(c) >> 5] & (1u << ((c) & 0x1f)))
 
 
-
-#define ims_has_zero(w)    (((w) - IMS_ONES) & ~(w) & IMS_HIGHS)
-#define ims_has_byte(w, c)  ims_has_zero((w) ^ (IMS_ONES * (c)))
-
-
 /*
  * Whether any of eight path bytes stops the plain scan: one below 0x21, one
  * above 0x7d ('~', DEL, non-ASCII) or a '/'.  Carries only ever flag bytes

@@ -308,6 +308,16 @@ ims_query_unescape(const ims_uchar_t *p, const ims_uchar_t *last,
 static int
 ims_query_plain(const ims_uchar_t *p, const ims_uchar_t *last)
 {
+    uint64_t  w;
+
+    for ( /* void */ ; last - p >= 8; p += 8) {
+        memcpy(&w, p, sizeof(uint64_t));
+
+        if ((w & IMS_HIGHS) || ims_has_byte(w, '%') || ims_has_byte(w, '+')) {
+            return 0;
+        }
+    }
+
     for ( /* void */ ; p < last; p++) {
         if (*p == '%' || *p == '+' || *p >= 0x80) {
             return 0;
@@ -321,14 +331,19 @@ ims_query_plain(const ims_uchar_t *p, const ims_uchar_t *last)
 static int
 ims_query_in(const char *const *values, const ims_uchar_t *p, size_t len)
 {
-    if (len == 0) {
-        return 0;
-    }
+    size_t       i;
+    const char  *s;
+
+    /* the words are short: compared in place, never read past their NUL */
 
     for ( /* void */ ; *values; values++) {
-        if ((*values)[0] == p[0] && strlen(*values) == len
-            && memcmp(*values, p, len) == 0)
-        {
+        s = *values;
+
+        for (i = 0; i < len && s[i] != '\0' && s[i] == (char) p[i]; i++) {
+            /* void */
+        }
+
+        if (i == len && s[i] == '\0' && len > 0) {
             return 1;
         }
     }

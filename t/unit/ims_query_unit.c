@@ -327,6 +327,35 @@ run_query(const ims_query_conf_t *conf, const char *query, int status,
 }
 
 
+/*
+ * Parameters that are only right once decoded, one character
+ * percent-encoded at each position in turn: the plain scan must see the
+ * "%" wherever it is, or the raw text is judged (and refused).
+ */
+
+static void
+test_query_escape_everywhere(const ims_query_conf_t *conf)
+{
+    char         query[96], what[64];
+    size_t       i, len;
+    const char  *plain;
+
+    plain = "__imagetype=gold&created_at=gte:2024-01-01T00:00:00Z&limit=9";
+    len = strlen(plain);
+
+    for (i = 0; i < len; i++) {
+        if (plain[i] == '&' || plain[i] == '=') {
+            continue;
+        }
+
+        snprintf(query, sizeof(query), "%.*s%%%02X%s", (int) i, plain,
+                 (unsigned char) plain[i], plain + i + 1);
+        snprintf(what, sizeof(what), "query, %%XX at %zu", i);
+        run_query(conf, query, OK, what);
+    }
+}
+
+
 void
 test_query(void)
 {
@@ -339,6 +368,8 @@ test_query(void)
         run_query(&conf, query_cases[i].query, query_cases[i].status,
                   query_cases[i].code, "query");
     }
+
+    test_query_escape_everywhere(&conf);
 
     conf.reject_unknown = 1;
 
