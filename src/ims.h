@@ -299,8 +299,43 @@ int ims_time_valid(const ims_uchar_t *p, size_t len);
 
 /* the system-attribute catalog */
 
+/*
+ * Most names an operation edits are not in the catalog: a bit per length
+ * and last byte of the catalog's names turns them away before any lookup,
+ * inline in the rules.  Built once by ims_attrs_init().
+ */
+#define IMS_ATTR_FILTER_MAX_LEN  32
+
+typedef struct {
+    unsigned        ready;
+    size_t          min_prefix;     /* of the reserved prefixes */
+    uint32_t        ends[IMS_ATTR_FILTER_MAX_LEN + 1][256 / 32];
+} ims_attr_filter_t;
+
+extern ims_attr_filter_t  ims_attr_filter;
+
 void ims_attrs_init(void);
-int ims_is_system_attribute(const ims_uchar_t *name, size_t len);
+int ims_attr_lookup(const ims_uchar_t *name, size_t len, int filtered);
+
+
+static ims_inline int
+ims_is_system_attribute(const ims_uchar_t *name, size_t len)
+{
+    const ims_attr_filter_t  *f;
+
+    f = &ims_attr_filter;
+
+    /* len - 1 wraps for an empty name: looked up */
+    if (f->ready && len - 1 < IMS_ATTR_FILTER_MAX_LEN
+        && !(f->ends[len][name[len - 1] >> 5]
+             & (1u << (name[len - 1] & 31))))
+    {
+        /* not a catalog name: only a reserved prefix can still match */
+        return len >= f->min_prefix && ims_attr_lookup(name, len, 1);
+    }
+
+    return ims_attr_lookup(name, len, 0);
+}
 size_t ims_system_attribute_count(void);
 const char *ims_system_attribute_name(size_t i);
 

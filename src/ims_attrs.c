@@ -119,16 +119,9 @@ static const ims_attr_t  ims_system_prefixes[] = {
 
 static uint8_t   ims_attr_index[IMS_ATTR_BUCKETS];     /* entry + 1, 0: none */
 static size_t    ims_attr_max_len;
-static size_t    ims_attr_min_prefix;
-static unsigned  ims_attr_index_ready;
 
-/*
- * Most names an operation edits are not in the catalog: a bit per length
- * and last byte of the catalog's names turns them away before hashing.
- */
-#define IMS_ATTR_MAX_LEN  32
-
-static uint32_t  ims_attr_ends[IMS_ATTR_MAX_LEN + 1][256 / 32];
+/* built with the index; ims.h reads it inline */
+ims_attr_filter_t  ims_attr_filter;
 
 
 static uint32_t
@@ -153,7 +146,7 @@ ims_attrs_init(void)
     uint32_t     b;
     ims_uchar_t  c;
 
-    if (ims_attr_index_ready) {
+    if (ims_attr_filter.ready) {
         return;
     }
 
@@ -168,9 +161,9 @@ ims_attrs_init(void)
 
         ims_attr_index[b % IMS_ATTR_BUCKETS] = (uint8_t) (i + 1);
 
-        if (len <= IMS_ATTR_MAX_LEN) {
+        if (len <= IMS_ATTR_FILTER_MAX_LEN) {
             c = (ims_uchar_t) ims_system_attributes[i].name[len - 1];
-            ims_attr_ends[len][c >> 5] |= 1u << (c & 31);
+            ims_attr_filter.ends[len][c >> 5] |= 1u << (c & 31);
         }
 
         if (len > ims_attr_max_len) {
@@ -178,28 +171,31 @@ ims_attrs_init(void)
         }
     }
 
-    ims_attr_min_prefix = (size_t) -1;
+    ims_attr_filter.min_prefix = (size_t) -1;
 
     for (i = 0; i < ims_nelts(ims_system_prefixes); i++) {
-        if (ims_system_prefixes[i].len < ims_attr_min_prefix) {
-            ims_attr_min_prefix = ims_system_prefixes[i].len;
+        if (ims_system_prefixes[i].len < ims_attr_filter.min_prefix) {
+            ims_attr_filter.min_prefix = ims_system_prefixes[i].len;
         }
     }
 
-    ims_attr_index_ready = 1;
+    ims_attr_filter.ready = 1;
 }
 
 
-/* names that passed the filter, and the prefixes */
+/*
+ * The names ims_is_system_attribute() (ims.h) did not settle with the
+ * filter: catalog lookup unless "filtered", then the prefixes.
+ */
 
-static ims_noinline int
+int
 ims_attr_lookup(const ims_uchar_t *name, size_t len, int filtered)
 {
     size_t             i;
     uint32_t           b;
     const ims_attr_t  *a;
 
-    if (!ims_attr_index_ready) {
+    if (!ims_attr_filter.ready) {
         ims_attrs_init();
     }
 
@@ -229,28 +225,6 @@ prefixes:
     }
 
     return 0;
-}
-
-
-/*
- * The filter alone needs no stack frame, so that the common answer costs
- * a few instructions; the rest is out of line.
- */
-
-int
-ims_is_system_attribute(const ims_uchar_t *name, size_t len)
-{
-    if (ims_attr_index_ready
-        && (len < 2 || len > ims_attr_max_len
-            || (len <= IMS_ATTR_MAX_LEN
-                && !(ims_attr_ends[len][name[len - 1] >> 5]
-                     & (1u << (name[len - 1] & 31))))))
-    {
-        /* not a catalog name: only a prefix can still match */
-        return len >= ims_attr_min_prefix && ims_attr_lookup(name, len, 1);
-    }
-
-    return ims_attr_lookup(name, len, 0);
 }
 
 
