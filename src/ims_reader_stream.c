@@ -922,11 +922,25 @@ ims_stream_usual_op(ims_stream_t *s, const ims_uchar_t *p,
         return NULL;
     }
 
-    op = p + 1;
-    op_end = ims_stream_plain_string(op, last);
+    /* the three usual verbs by a word compare, anything else scanned */
 
-    if (op_end == NULL) {
-        return NULL;
+    op = p + 1;
+
+    if (last - op >= 8 && memcmp(op, "replace\"", 8) == 0) {
+        op_end = op + 7;
+
+    } else if (last - op >= 8 && memcmp(op, "remove\"", 7) == 0) {
+        op_end = op + 6;
+
+    } else if (last - op >= 8 && memcmp(op, "add\"", 4) == 0) {
+        op_end = op + 3;
+
+    } else {
+        op_end = ims_stream_plain_string(op, last);
+
+        if (op_end == NULL) {
+            return NULL;
+        }
     }
 
     path = ims_stream_usual_name(op_end + 1, last, "\"path\":", 7, sp);
