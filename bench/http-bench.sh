@@ -9,9 +9,10 @@
 # Both gateways are the same config but for the directive, proxy to the
 # backend with upstream keepalive, and run one at a time.  Every workload
 # (bench/payloads.pl) gets a warm-up, then BENCH_ROUNDS interleaved rounds
-# (plain, module, plain, module, ...) of BENCH_DURATION seconds each.  The
-# table has the medians, and the median of the rounds' ratios module/plain:
-# short pairs, because the machine's speed drifts (bench/RESULTS.md).
+# of BENCH_DURATION seconds each, in pairs whose order alternates (plain
+# then module, module then plain, ...).  The table has the medians, and the
+# median of the rounds' ratios module/plain: short pairs, because the
+# machine's speed drifts (bench/RESULTS.md).
 #
 # Every run is checked: one curl per workload and gateway for the exact
 # status, then wrk's counts: the module's rejections (W4, W5, W7) must all
@@ -290,7 +291,11 @@ for w in $WORKLOADS; do
     done
 
     for round in $(seq "$ROUNDS"); do
-        for gw in plain module; do
+        # counterbalanced: a pair's second run is not always the module's
+        order="plain module"
+        (( round % 2 == 0 )) && order="module plain"
+
+        for gw in $order; do
             out=$RUN/$w-$gw-$round.txt
             run_wrk "$w" "$gw" "$DURATION" "$out"
             line=$(perl "$BENCH/wrk-report.pl" parse "$out")

@@ -104,9 +104,10 @@ sub table {
             }
         }
 
-        # The ratio of each round's pair (plain, then module, seconds
-        # apart), and the median of those: the machine's speed drifts
-        # (other guests of the host), and a pair sees the same drift.
+        # The ratio of each round's pair (two runs seconds apart, in
+        # alternating order), and the median of those: the machine's speed
+        # drifts (other guests of the host), and a pair sees the same
+        # drift.
         my ($plain, $module) = map { $v{$w}{$_}{round} || {} }
                                qw(plain module);
         my @pairs = map { $module->{$_} / $plain->{$_} }
