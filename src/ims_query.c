@@ -305,26 +305,37 @@ ims_query_unescape(const ims_uchar_t *p, const ims_uchar_t *last,
 
 /* no "%", "+" or non-ASCII byte: the raw text is the decoded text */
 
+#define ims_query_word_plain(w)                                               \
+    (!(((w) & IMS_HIGHS) || ims_has_byte(w, '%') || ims_has_byte(w, '+')))
+
 static int
 ims_query_plain(const ims_uchar_t *p, const ims_uchar_t *last)
 {
     uint64_t  w;
 
-    for ( /* void */ ; last - p >= 8; p += 8) {
+    if (last - p < 8) {
+        for ( /* void */ ; p < last; p++) {
+            if (*p == '%' || *p == '+' || *p >= 0x80) {
+                return 0;
+            }
+        }
+
+        return 1;
+    }
+
+    /* eight bytes at a time, the last word overlapping */
+
+    for ( /* void */ ; last - p > 8; p += 8) {
         memcpy(&w, p, sizeof(uint64_t));
 
-        if ((w & IMS_HIGHS) || ims_has_byte(w, '%') || ims_has_byte(w, '+')) {
+        if (!ims_query_word_plain(w)) {
             return 0;
         }
     }
 
-    for ( /* void */ ; p < last; p++) {
-        if (*p == '%' || *p == '+' || *p >= 0x80) {
-            return 0;
-        }
-    }
+    memcpy(&w, last - 8, sizeof(uint64_t));
 
-    return 1;
+    return ims_query_word_plain(w);
 }
 
 
@@ -334,16 +345,24 @@ ims_query_in(const char *const *values, const ims_uchar_t *p, size_t len)
     size_t       i;
     const char  *s;
 
+    if (len == 0) {
+        return 0;
+    }
+
     /* the words are short: compared in place, never read past their NUL */
 
     for ( /* void */ ; *values; values++) {
         s = *values;
 
+        if (s[0] != (char) p[0]) {
+            continue;
+        }
+
         for (i = 0; i < len && s[i] != '\0' && s[i] == (char) p[i]; i++) {
             /* void */
         }
 
-        if (i == len && s[i] == '\0' && len > 0) {
+        if (i == len && s[i] == '\0') {
             return 1;
         }
     }

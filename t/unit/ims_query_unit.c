@@ -337,21 +337,29 @@ static void
 test_query_escape_everywhere(const ims_query_conf_t *conf)
 {
     char         query[96], what[64];
-    size_t       i, len;
+    size_t       i, k, len;
     const char  *plain;
 
-    plain = "__imagetype=gold&created_at=gte:2024-01-01T00:00:00Z&limit=9";
-    len = strlen(plain);
+    /* parameters of 7 to 43 bytes: shorter than a word, one, several */
+    static const char  *plains[] = {
+        "__imagetype=gold&created_at=gte:2024-01-01T00:00:00Z&limit=9",
+        "limit=10&marker=" UUID "&sort_key=name&sort_dir=desc",
+    };
 
-    for (i = 0; i < len; i++) {
-        if (plain[i] == '&' || plain[i] == '=') {
-            continue;
+    for (k = 0; k < sizeof(plains) / sizeof(plains[0]); k++) {
+        plain = plains[k];
+        len = strlen(plain);
+
+        for (i = 0; i < len; i++) {
+            if (plain[i] == '&' || plain[i] == '=') {
+                continue;
+            }
+
+            snprintf(query, sizeof(query), "%.*s%%%02X%s", (int) i, plain,
+                     (unsigned char) plain[i], plain + i + 1);
+            snprintf(what, sizeof(what), "query %zu, %%XX at %zu", k, i);
+            run_query(conf, query, OK, what);
         }
-
-        snprintf(query, sizeof(query), "%.*s%%%02X%s", (int) i, plain,
-                 (unsigned char) plain[i], plain + i + 1);
-        snprintf(what, sizeof(what), "query, %%XX at %zu", i);
-        run_query(conf, query, OK, what);
     }
 }
 
