@@ -40,15 +40,13 @@ typedef unsigned char  ims_uchar_t;
 #define ims_has_byte(w, c)  ims_has_zero((w) ^ (IMS_ONES * (c)))
 
 
-/* for the few small functions of the hot path */
+/* the few small functions of the hot path inline, rejections out of it */
 #if defined(__GNUC__)
-#define ims_inline    inline __attribute__((always_inline))
-#define ims_cold      __attribute__((cold))
-#define ims_noinline  __attribute__((noinline))
+#define ims_inline  inline __attribute__((always_inline))
+#define ims_cold    __attribute__((cold))
 #else
-#define ims_inline    inline
+#define ims_inline  inline
 #define ims_cold
-#define ims_noinline
 #endif
 
 
@@ -336,6 +334,8 @@ ims_is_system_attribute(const ims_uchar_t *name, size_t len)
 
     return ims_attr_lookup(name, len, 0);
 }
+
+
 size_t ims_system_attribute_count(void);
 const char *ims_system_attribute_name(size_t i);
 

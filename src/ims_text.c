@@ -156,7 +156,7 @@ ims_is_control_or_format(uint32_t c)
 #if defined(__SSE2__) && defined(__GNUC__)
 
 /*
- * Bit i is set where byte i of the 16 at p is a hex digit.  Signed
+ * Bit i is set where byte i of the 16 in x is a hex digit.  Signed
  * compares leave bytes of 0x80 and above out; OR-ing 0x20 folds only
  * 'A'-'F' onto 'a'-'f'.
  */
@@ -177,17 +177,18 @@ ims_hex_mask16(__m128i x)
 }
 
 
+/* the dashes of 8-4-4-4-12, and every other position a digit */
+#define IMS_UUID_DASHES  ((1ull << 8) | (1ull << 13) | (1ull << 18)          \
+                          | (1ull << 23))
+#define IMS_UUID_DIGITS  (((1ull << 36) - 1) & ~IMS_UUID_DASHES)
+
+
 int
 ims_uuid_is_canonical(const ims_uchar_t *p, size_t len)
 {
     int       i;
     uint64_t  hex, dash;
     __m128i   x;
-
-    /* the dashes of 8-4-4-4-12, and every other position a digit */
-    static const uint64_t  dashes = (1u << 8) | (1u << 13) | (1u << 18)
-                                    | (1u << 23);
-    static const uint64_t  digits = ((1ull << 36) - 1) & ~dashes;
 
     /* bytes 0-15, 16-31 and 20-35: 36 in all, none read past them */
     static const int  at[3] = { 0, 16, 20 };
@@ -206,7 +207,7 @@ ims_uuid_is_canonical(const ims_uchar_t *p, size_t len)
                     _mm_cmpeq_epi8(x, _mm_set1_epi8('-'))) << at[i];
     }
 
-    return hex == digits && dash == dashes;
+    return hex == IMS_UUID_DIGITS && dash == IMS_UUID_DASHES;
 }
 
 #else
