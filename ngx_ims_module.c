@@ -14,7 +14,10 @@
 
 
 /* a temporary-file body is read and fed in pieces of this size */
-#define NGX_HTTP_IMS_FILE_CHUNK  32768
+#define NGX_HTTP_IMS_FILE_CHUNK   32768
+
+/* a query string up to this size is decoded on the stack */
+#define NGX_HTTP_IMS_QUERY_STACK  2048
 
 
 #define NGX_HTTP_IMS_OFF      0
@@ -402,14 +405,25 @@ ngx_http_ims_query(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
     ngx_http_ims_loc_conf_t *ilcf)
 {
     u_char  *scratch;
+    u_char   stack[NGX_HTTP_IMS_QUERY_STACK];
 
     if (r->args.len == 0) {
         return NGX_OK;
     }
 
-    scratch = ngx_pnalloc(r->pool, r->args.len);
-    if (scratch == NULL) {
-        return NGX_ERROR;
+    /*
+     * The decoded query is needed only while it is judged: a usual one
+     * is decoded on the stack, and the request pool stays as it is.
+     */
+
+    if (r->args.len <= sizeof(stack)) {
+        scratch = stack;
+
+    } else {
+        scratch = ngx_pnalloc(r->pool, r->args.len);
+        if (scratch == NULL) {
+            return NGX_ERROR;
+        }
     }
 
     ims_query_validate(&ilcf->query, r->args.data, r->args.len, scratch,

@@ -72,6 +72,12 @@ my @rows = (
     [ 'x=%E4%B8%AD', 'x=%C3%28', 'IMG.0017' ],
     [ 'limit=5&limit2=5', 'limit=5&limit=5', 'IMG.0017' ],
     [ 'limit=5', 'limit=5;limit=x', 'IMG.0017' ],
+
+    # decoded on the stack up to 2048 bytes, in the request pool above
+    [ join('&', map { "tag=t%41$_" } 1 .. 150),
+      join('&', (map { "tag=t%41$_" } 1 .. 150), 'limit=%zz'), 'IMG.0017' ],
+    [ join('&', map { "tag=t%41$_" } 1 .. 250),
+      join('&', (map { "tag=t%41$_" } 1 .. 250), 'limit=%zz'), 'IMG.0017' ],
 );
 
 my $t = NgxTest->new();
