@@ -865,12 +865,13 @@ ims_stream_plain_string(const ims_uchar_t *p, const ims_uchar_t *last)
 
 /*
  * ',"name":"' or, with sp 1, ', "name": "' (name holds its quotes and the
- * colon): returns past it, or NULL.
+ * colon), then a plain string whole in this piece: returns the string's
+ * first byte and sets *end to its closing quote, or returns NULL.
  */
 
 static ims_inline const ims_uchar_t *
-ims_stream_usual_name(const ims_uchar_t *p, const ims_uchar_t *last,
-    const char *name, size_t n, size_t sp)
+ims_stream_usual_member(const ims_uchar_t *p, const ims_uchar_t *last,
+    const char *name, size_t n, size_t sp, const ims_uchar_t **end)
 {
     if (last - p < (ptrdiff_t) (n + 2 + 2 * sp)
         || p[0] != ',' || (sp && p[1] != ' '))
@@ -886,11 +887,13 @@ ims_stream_usual_name(const ims_uchar_t *p, const ims_uchar_t *last,
 
     p += n;
 
-    if (sp && *p++ != ' ') {
+    if ((sp && *p++ != ' ') || *p++ != '"') {
         return NULL;
     }
 
-    return (*p == '"') ? p + 1 : NULL;
+    *end = ims_stream_plain_string(p, last);
+
+    return (*end != NULL) ? p : NULL;
 }
 
 
@@ -943,15 +946,10 @@ ims_stream_usual_op(ims_stream_t *s, const ims_uchar_t *p,
         }
     }
 
-    path = ims_stream_usual_name(op_end + 1, last, "\"path\":", 7, sp);
+    path = ims_stream_usual_member(op_end + 1, last, "\"path\":", 7, sp,
+                                   &path_end);
 
     if (path == NULL) {
-        return NULL;
-    }
-
-    path_end = ims_stream_plain_string(path, last);
-
-    if (path_end == NULL) {
         return NULL;
     }
 
@@ -961,15 +959,10 @@ ims_stream_usual_op(ims_stream_t *s, const ims_uchar_t *p,
     value_end = NULL;
 
     if (p < last && *p == ',') {
-        value = ims_stream_usual_name(p, last, "\"value\":", 8, sp);
+        value = ims_stream_usual_member(p, last, "\"value\":", 8, sp,
+                                        &value_end);
 
         if (value == NULL) {
-            return NULL;
-        }
-
-        value_end = ims_stream_plain_string(value, last);
-
-        if (value_end == NULL) {
             return NULL;
         }
 
