@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 
 typedef unsigned char  ims_uchar_t;
@@ -48,6 +49,63 @@ typedef unsigned char  ims_uchar_t;
 #define ims_inline  inline
 #define ims_cold
 #endif
+
+
+/*
+ * a and b are equal over len bytes.  Catalog names and words are short,
+ * and memcmp() of a length known only at run time is a library call:
+ * compared a word at a time, the last word overlapping, within len bytes.
+ */
+
+static ims_inline int
+ims_equal(const void *a, const void *b, size_t len)
+{
+    size_t              i;
+    uint32_t            x4, y4;
+    uint64_t            x8, y8;
+    const ims_uchar_t  *p, *q;
+
+    p = a;
+    q = b;
+
+    if (len >= 8) {
+        for (i = 0; i + 8 < len; i += 8) {
+            memcpy(&x8, p + i, 8);
+            memcpy(&y8, q + i, 8);
+
+            if (x8 != y8) {
+                return 0;
+            }
+        }
+
+        memcpy(&x8, p + len - 8, 8);
+        memcpy(&y8, q + len - 8, 8);
+
+        return x8 == y8;
+    }
+
+    if (len >= 4) {
+        memcpy(&x4, p, 4);
+        memcpy(&y4, q, 4);
+
+        if (x4 != y4) {
+            return 0;
+        }
+
+        memcpy(&x4, p + len - 4, 4);
+        memcpy(&y4, q + len - 4, 4);
+
+        return x4 == y4;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (p[i] != q[i]) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
 
 
 typedef struct {

@@ -209,7 +209,7 @@ ims_attr_lookup(const ims_uchar_t *name, size_t len, int filtered)
     {
         a = &ims_system_attributes[ims_attr_index[b % IMS_ATTR_BUCKETS] - 1];
 
-        if (a->len == len && memcmp(a->name, name, len) == 0) {
+        if (a->len == len && ims_equal(a->name, name, len)) {
             return 1;
         }
     }
@@ -219,7 +219,7 @@ prefixes:
     for (i = 0; i < ims_nelts(ims_system_prefixes); i++) {
         a = &ims_system_prefixes[i];
 
-        if (len >= a->len && memcmp(a->name, name, a->len) == 0) {
+        if (len >= a->len && ims_equal(a->name, name, a->len)) {
             return 1;
         }
     }

@@ -364,6 +364,40 @@ test_query_escape_everywhere(const ims_query_conf_t *conf)
 }
 
 
+/*
+ * The splitter stops at "&", "=", "%", "+" and non-ASCII bytes, sixteen
+ * bytes at a time: an unknown parameter of growing length moves each of
+ * them through every position of a block and of the tail after it.
+ */
+
+static void
+test_query_split_everywhere(const ims_query_conf_t *conf)
+{
+    char    query[128], pad[48], what[64];
+    size_t  k;
+
+    for (k = 0; k < 40; k++) {
+        memset(pad, 'a', k);
+        pad[k] = '\0';
+        snprintf(what, sizeof(what), "query split, %zu bytes before", k);
+
+        /* a missed "&" or "=" hides the bad value in the unknown one */
+        snprintf(query, sizeof(query), "p%s=1&__imagetype=Gold", pad);
+        run_query(conf, query, E0024, what);
+
+        /* a missed "+" leaves "Red+Hat", which is not a platform */
+        snprintf(query, sizeof(query), "p%s=1&__platform=Red+Hat", pad);
+        run_query(conf, query, OK, what);
+
+        /* a missed non-ASCII byte is never checked as UTF-8 */
+        snprintf(query, sizeof(query), "p%s=1&name=caf\xc3\xa9", pad);
+        run_query(conf, query, OK, what);
+        snprintf(query, sizeof(query), "p%s=1&name=caf\xc3", pad);
+        run_query(conf, query, E0017, what);
+    }
+}
+
+
 void
 test_query(void)
 {
@@ -378,6 +412,7 @@ test_query(void)
     }
 
     test_query_escape_everywhere(&conf);
+    test_query_split_everywhere(&conf);
 
     conf.reject_unknown = 1;
 
