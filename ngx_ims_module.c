@@ -50,11 +50,16 @@ typedef struct {
 } ngx_http_ims_loc_conf_t;
 
 
+/*
+ * Kept small: it comes out of every judged request's pool, and a passed
+ * request needs no verdict text (a rejection's is copied to the pool).
+ */
+
 typedef struct {
     ngx_int_t            phase_rc;      /* what the phase handler returns */
+    ims_verdict_t       *rejection;     /* NULL: the request passed */
     ims_route_t          route;
     ims_dialect_t        dialect;
-    ims_verdict_t        verdict;
     unsigned             inspected:1;
     unsigned             monitor:1;
     unsigned             reading:1;     /* the body handler has not run */
@@ -64,14 +69,14 @@ typedef struct {
 
 static ngx_int_t ngx_http_ims_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ims_query(ngx_http_request_t *r,
-    ngx_http_ims_ctx_t *ctx, ngx_http_ims_loc_conf_t *ilcf);
+    ngx_http_ims_loc_conf_t *ilcf, ims_verdict_t *v);
 static void ngx_http_ims_content_type(ngx_http_request_t *r,
-    ngx_http_ims_ctx_t *ctx);
+    ngx_http_ims_ctx_t *ctx, ims_verdict_t *v);
 static void ngx_http_ims_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ims_inspect_body(ngx_http_request_t *r,
-    ngx_http_ims_ctx_t *ctx, ims_patch_conf_t *conf);
-static void ngx_http_ims_decide(ngx_http_request_t *r,
-    ngx_http_ims_ctx_t *ctx);
+    ngx_http_ims_ctx_t *ctx, ims_patch_conf_t *conf, ims_verdict_t *v);
+static ngx_int_t ngx_http_ims_decide(ngx_http_request_t *r,
+    ngx_http_ims_ctx_t *ctx, const ims_verdict_t *v);
 static ngx_int_t ngx_http_ims_respond(ngx_http_request_t *r,
     ngx_http_ims_ctx_t *ctx);
 static ngx_int_t ngx_http_ims_send_error(ngx_http_request_t *r,
@@ -329,6 +334,7 @@ ngx_http_ims_handler(ngx_http_request_t *r)
     ngx_int_t                 rc;
     ims_str_t                 image_id;
     ims_route_t               route;
+    ims_verdict_t             v;
     ngx_http_ims_ctx_t       *ctx;
     ngx_http_ims_loc_conf_t  *ilcf;
 
@@ -361,25 +367,31 @@ ngx_http_ims_handler(ngx_http_request_t *r)
     ctx->monitor = (ilcf->mode == NGX_HTTP_IMS_MONITOR);
 
     if (route == IMS_ROUTE_QUERY) {
-        if (ngx_http_ims_query(r, ctx, ilcf) != NGX_OK) {
+        if (ngx_http_ims_query(r, ilcf, &v) != NGX_OK
+            || ngx_http_ims_decide(r, ctx, &v) != NGX_OK)
+        {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ngx_http_ims_decide(r, ctx);
         return ngx_http_ims_respond(r, ctx);
     }
 
+    ims_verdict_pass(&v);
+
     if (!ims_uuid_is_canonical(image_id.data, image_id.len)) {
-        ims_reject(&ctx->verdict, NGX_HTTP_BAD_REQUEST, IMS_IMG_0066,
+        ims_reject(&v, NGX_HTTP_BAD_REQUEST, IMS_IMG_0066,
                    "The image ID in the path must be a canonical UUID.");
 
     } else {
-        ngx_http_ims_content_type(r, ctx);
+        ngx_http_ims_content_type(r, ctx, &v);
     }
 
-    if (ctx->verdict.status) {
+    if (v.status) {
         /* decided before the body is read */
-        ngx_http_ims_decide(r, ctx);
+        if (ngx_http_ims_decide(r, ctx, &v) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
         return ngx_http_ims_respond(r, ctx);
     }
 
@@ -401,13 +413,14 @@ ngx_http_ims_handler(ngx_http_request_t *r)
 /* the raw query string is judged; on success it is forwarded unchanged */
 
 static ngx_int_t
-ngx_http_ims_query(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
-    ngx_http_ims_loc_conf_t *ilcf)
+ngx_http_ims_query(ngx_http_request_t *r, ngx_http_ims_loc_conf_t *ilcf,
+    ims_verdict_t *v)
 {
     u_char  *scratch;
     u_char   stack[NGX_HTTP_IMS_QUERY_STACK];
 
     if (r->args.len == 0) {
+        ims_verdict_pass(v);
         return NGX_OK;
     }
 
@@ -426,8 +439,7 @@ ngx_http_ims_query(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
         }
     }
 
-    ims_query_validate(&ilcf->query, r->args.data, r->args.len, scratch,
-                       &ctx->verdict);
+    ims_query_validate(&ilcf->query, r->args.data, r->args.len, scratch, v);
 
     return NGX_OK;
 }
@@ -440,7 +452,8 @@ ngx_http_ims_query(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
  */
 
 static void
-ngx_http_ims_content_type(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
+ngx_http_ims_content_type(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
+    ims_verdict_t *v)
 {
     char              show[64];
     unsigned          changes;
@@ -475,8 +488,7 @@ ngx_http_ims_content_type(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
     }
 
     if (n != 1 || r->headers_in.content_type == NULL) {
-        ims_reject(&ctx->verdict, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                   IMS_IMG_0001,
+        ims_reject(v, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE, IMS_IMG_0001,
                    n ? "Send exactly one Content-Type header."
                      : "A Content-Type header is required.");
         return;
@@ -489,8 +501,8 @@ ngx_http_ims_content_type(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
 
     if (ctx->dialect == IMS_PATCH_NONE) {
         ims_escape(show, sizeof(show), h->value.data, h->value.len);
-        ims_reject(&ctx->verdict, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                   IMS_IMG_0001, "Content-Type '%s': %s.", show, why);
+        ims_reject(v, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE, IMS_IMG_0001,
+                   "Content-Type '%s': %s.", show, why);
         return;
     }
 
@@ -501,6 +513,7 @@ ngx_http_ims_content_type(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
 static void
 ngx_http_ims_body_handler(ngx_http_request_t *r)
 {
+    ims_verdict_t             v;
     ngx_http_ims_ctx_t       *ctx;
     ngx_http_ims_loc_conf_t  *ilcf;
 
@@ -509,11 +522,10 @@ ngx_http_ims_body_handler(ngx_http_request_t *r)
 
     ctx->reading = 0;
 
-    if (ngx_http_ims_inspect_body(r, ctx, &ilcf->patch) != NGX_OK) {
+    if (ngx_http_ims_inspect_body(r, ctx, &ilcf->patch, &v) != NGX_OK
+        || ngx_http_ims_decide(r, ctx, &v) != NGX_OK)
+    {
         ctx->phase_rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-
-    } else {
-        ngx_http_ims_decide(r, ctx);
     }
 
     /* a rejection is sent from the phase handler, which owns the request */
@@ -530,7 +542,7 @@ ngx_http_ims_body_handler(ngx_http_request_t *r)
 
 static ngx_int_t
 ngx_http_ims_inspect_body(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
-    ims_patch_conf_t *conf)
+    ims_patch_conf_t *conf, ims_verdict_t *v)
 {
     off_t          total, offset;
     size_t         size, n;
@@ -555,9 +567,7 @@ ngx_http_ims_inspect_body(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
         return NGX_ERROR;
     }
 
-    if (ims_patch_begin(&pt, ctx->dialect, conf, scratch, size, &ctx->verdict)
-        != 0)
-    {
+    if (ims_patch_begin(&pt, ctx->dialect, conf, scratch, size, v) != 0) {
         return NGX_ERROR;
     }
 
@@ -568,9 +578,7 @@ ngx_http_ims_inspect_body(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
         b = cl->buf;
 
         if (ngx_buf_in_memory(b)) {
-            if (ims_patch_feed(&pt, b->pos, b->last - b->pos, &ctx->verdict)
-                != 0)
-            {
+            if (ims_patch_feed(&pt, b->pos, b->last - b->pos, v) != 0) {
                 goto done;
             }
 
@@ -600,21 +608,21 @@ ngx_http_ims_inspect_body(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
                 return NGX_ERROR;
             }
 
-            if (ims_patch_feed(&pt, chunk, n, &ctx->verdict) != 0) {
+            if (ims_patch_feed(&pt, chunk, n, v) != 0) {
                 goto done;
             }
         }
     }
 
-    (void) ims_patch_end(&pt, &ctx->verdict);
+    (void) ims_patch_end(&pt, v);
 
 done:
 
     ngx_http_ims_count_body(total);
 
-    if (ctx->verdict.status == NGX_HTTP_INTERNAL_SERVER_ERROR) {
+    if (v->status == NGX_HTTP_INTERNAL_SERVER_ERROR) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ims: %s", ctx->verdict.detail);
+                      "ims: %s", v->detail);
         return NGX_ERROR;
     }
 
@@ -628,8 +636,9 @@ done:
  * gets the canonical Content-Type, as the backend compares the raw string.
  */
 
-static void
-ngx_http_ims_decide(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
+static ngx_int_t
+ngx_http_ims_decide(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
+    const ims_verdict_t *v)
 {
     const char               *type;
     ngx_table_elt_t          *h;
@@ -641,7 +650,7 @@ ngx_http_ims_decide(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
     ctx->inspected = 1;
     ctx->phase_rc = NGX_DECLINED;
 
-    if (ctx->verdict.status == 0) {
+    if (v->status == 0) {
         verdict = NGX_HTTP_IMS_PASS;
 
         if (!ctx->monitor && ctx->route == IMS_ROUTE_PATCH) {
@@ -655,11 +664,17 @@ ngx_http_ims_decide(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
         verdict = ctx->monitor ? NGX_HTTP_IMS_WOULD_REJECT
                                : NGX_HTTP_IMS_REJECT;
 
+        ctx->rejection = ngx_palloc(r->pool, sizeof(ims_verdict_t));
+        if (ctx->rejection == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(ctx->rejection, v, sizeof(ims_verdict_t));
+
         ngx_log_error(ilcf->log_level, r->connection->log, 0,
                       "ims: %s with %i %s: %s",
                       ctx->monitor ? "would reject" : "rejected",
-                      ctx->verdict.status, ims_code_name(ctx->verdict.code),
-                      ctx->verdict.detail);
+                      v->status, ims_code_name(v->code), v->detail);
 
         if (!ctx->monitor) {
             ctx->reject = 1;
@@ -667,7 +682,9 @@ ngx_http_ims_decide(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
         }
     }
 
-    ngx_http_ims_count_request(ctx->route, verdict, ctx->verdict.code);
+    ngx_http_ims_count_request(ctx->route, verdict, v->code);
+
+    return NGX_OK;
 }
 
 
@@ -708,16 +725,16 @@ ngx_http_ims_send_error(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
     ngx_table_elt_t           *h;
     ngx_http_complex_value_t   cv;
 
-    body = ngx_pnalloc(r->pool, ims_error_body_size(&ctx->verdict));
+    body = ngx_pnalloc(r->pool, ims_error_body_size(ctx->rejection));
     if (body == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ngx_memzero(&cv, sizeof(ngx_http_complex_value_t));
     cv.value.data = body;
-    cv.value.len = ims_error_body(&ctx->verdict, body);
+    cv.value.len = ims_error_body(ctx->rejection, body);
 
-    if (ctx->verdict.status == NGX_HTTP_UNSUPPORTED_MEDIA_TYPE) {
+    if (ctx->rejection->status == NGX_HTTP_UNSUPPORTED_MEDIA_TYPE) {
         h = ngx_list_push(&r->headers_out.headers);
         if (h == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -729,7 +746,7 @@ ngx_http_ims_send_error(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx)
         h->value.len = ngx_strlen(ims_accept_patch);
     }
 
-    return ngx_http_send_response(r, ctx->verdict.status,
+    return ngx_http_send_response(r, ctx->rejection->status,
                                   &ngx_http_ims_json_type, &cv);
 }
 
@@ -777,7 +794,6 @@ ngx_http_ims_create_ctx(ngx_http_request_t *r)
     ngx_memzero(ctx, sizeof(ngx_http_ims_ctx_t));
 
     ctx->phase_rc = NGX_DECLINED;
-    ims_verdict_pass(&ctx->verdict);
 
     cln->handler = ngx_http_ims_ctx_cleanup;
     ngx_http_set_ctx(r, ctx, ngx_http_ims_module);
@@ -860,7 +876,7 @@ ngx_http_ims_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     switch (data) {
 
     case NGX_HTTP_IMS_VAR_VERDICT:
-        v->data = ngx_http_ims_verdict_names[ctx->verdict.status == 0
+        v->data = ngx_http_ims_verdict_names[ctx->rejection == NULL
                                              ? NGX_HTTP_IMS_PASS
                                              : ctx->monitor
                                                ? NGX_HTTP_IMS_WOULD_REJECT
@@ -869,13 +885,19 @@ ngx_http_ims_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
         break;
 
     case NGX_HTTP_IMS_VAR_ERROR_CODE:
-        v->data = (u_char *) ims_code_name(ctx->verdict.code);
-        v->len = ngx_strlen(v->data);
+        if (ctx->rejection) {
+            v->data = (u_char *) ims_code_name(ctx->rejection->code);
+            v->len = ngx_strlen(v->data);
+        }
+
         break;
 
     case NGX_HTTP_IMS_VAR_REASON:
-        v->data = (u_char *) ctx->verdict.detail;
-        v->len = ctx->verdict.detail_len;
+        if (ctx->rejection) {
+            v->data = (u_char *) ctx->rejection->detail;
+            v->len = ctx->rejection->detail_len;
+        }
+
         break;
 
     default: /* NGX_HTTP_IMS_VAR_CONTENT_TYPE */
