@@ -19,6 +19,9 @@
 /* a query string up to this size is decoded on the stack */
 #define NGX_HTTP_IMS_QUERY_STACK  2048
 
+/* the reader's scratch, when it fits (a body of up to about 2.9 KB) */
+#define NGX_HTTP_IMS_BODY_STACK   4096
+
 
 #define NGX_HTTP_IMS_OFF      0
 #define NGX_HTTP_IMS_ENFORCE  1
@@ -537,7 +540,8 @@ ngx_http_ims_body_handler(ngx_http_request_t *r)
 /*
  * The body is fed to the streaming gate as nginx holds it: memory buffers
  * in place, a temporary file in chunks.  Nothing is copied but what the
- * reader keeps in its scratch, which is sized from the body length.
+ * reader keeps in its scratch, which is sized from the body length and,
+ * needed only here, is on the stack for a small body.
  */
 
 static ngx_int_t
@@ -551,6 +555,7 @@ ngx_http_ims_inspect_body(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
     ngx_buf_t     *b;
     ngx_chain_t   *cl;
     ims_patch_t    pt;
+    u_char         stack[NGX_HTTP_IMS_BODY_STACK];
 
     total = 0;
 
@@ -562,9 +567,14 @@ ngx_http_ims_inspect_body(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
 
     size = ims_patch_scratch_size(conf, total);
 
-    scratch = ngx_pnalloc(r->pool, size);
-    if (scratch == NULL) {
-        return NGX_ERROR;
+    if (size <= sizeof(stack)) {
+        scratch = stack;
+
+    } else {
+        scratch = ngx_pnalloc(r->pool, size);
+        if (scratch == NULL) {
+            return NGX_ERROR;
+        }
     }
 
     if (ims_patch_begin(&pt, ctx->dialect, conf, scratch, size, v) != 0) {

@@ -32,6 +32,15 @@ my $BIG = '[' . join(',', map {
     sprintf '{"op":"add","path":"/k%03d","value":"%s"}', $_, 'v' x 230
 } 1 .. 800) . ']';
 
+# n operations of 55 bytes: with the default depth limit the reader's
+# scratch is on the stack for 52 (2,861 bytes), in the request pool for 53
+sub ops {
+    my ($n) = @_;
+    return '[' . join(',', map {
+        sprintf '{"op":"add","path":"/k%03d","value":"%s"}', $_, 'v' x 16
+    } 1 .. $n) . ']';
+}
+
 sub patch {
     my ($ct, $body, %more) = @_;
     return (method => 'PATCH', uri => $URI, body => $body,
@@ -65,6 +74,8 @@ my @accepted = (
         'application/openstack-images-v2.0-json-patch ; charset="utf-8"',
         $RENAME20, $V20],
     ['temp file (210 KB)',    $V21, $BIG,      $V21],
+    ['52 ops, scratch on the stack', $V21, ops(52), $V21],
+    ['53 ops, scratch in the pool',  $V21, ops(53), $V21],
     ['chunked, 1-byte chunks', $V21, $RENAME,  $V21, chunked => [1]],
     ['chunked, many small chunks, temp file',
         'APPLICATION/OPENSTACK-IMAGES-V2.1-JSON-PATCH', $BIG, $V21,
@@ -111,6 +122,10 @@ my @rejected = (
         '[{"replace":"/__imagetype","value":"gold"}]', 400, 'IMG.0105'],
     ['forbidden after 799 valid ops', ['Content-Type' => $V21],
         substr($BIG, 0, -1) . ',' . substr($FORBIDDEN, 1), 400, 'IMG.0105'],
+    ['forbidden after 51 ops (stack scratch)', ['Content-Type' => $V21],
+        substr(ops(51), 0, -1) . ',' . substr($FORBIDDEN, 1), 400, 'IMG.0105'],
+    ['forbidden after 52 ops (pool scratch)', ['Content-Type' => $V21],
+        substr(ops(52), 0, -1) . ',' . substr($FORBIDDEN, 1), 400, 'IMG.0105'],
     ['invalid JSON', ['Content-Type' => $V21], '[{"op":', 400, 'IMG.0001'],
     ['empty body', ['Content-Type' => $V21], '', 400, 'IMG.0007'],
     ['application/json', ['Content-Type' => 'application/json'], $RENAME,
