@@ -592,8 +592,8 @@ static int
 ims_query_param(ims_query_state_t *st, const ims_uchar_t *name,
     size_t name_len, const ims_uchar_t *value, size_t value_len)
 {
+    size_t                    op_len;
     ptrdiff_t                 i;
-    const ims_uchar_t        *colon;
     const ims_query_param_t  *param;
 
     i = ims_query_lookup(name, name_len);
@@ -623,24 +623,28 @@ ims_query_param(ims_query_state_t *st, const ims_uchar_t *name,
                                 "is not supported by the image API v2");
     }
 
-    if (param->eq_operator
-        && (colon = memchr(value, ':', value_len)) != NULL)
-    {
-        if (colon - value != 2 || memcmp(value, "eq", 2) != 0) {
+    if (param->eq_operator) {
+        if (value_len >= 3 && value[0] == 'e' && value[1] == 'q'
+            && value[2] == ':')
+        {
+            value += 3;
+            value_len -= 3;
+
+        } else if (memchr(value, ':', value_len) != NULL) {
             return ims_query_reject(st, param, name, name_len,
                                     "the only operator allowed is 'eq:'");
         }
-
-        value += 3;
-        value_len -= 3;
     }
 
-    if (param->type == IMS_Q_TIME
-        && (colon = memchr(value, ':', value_len)) != NULL
-        && ims_query_in(ims_q_time_ops, value, colon - value))
-    {
-        value_len -= colon + 1 - value;
-        value = colon + 1;
+    /* an operator has two or three letters; a time's first ":" is later */
+
+    if (param->type == IMS_Q_TIME && value_len > 3) {
+        op_len = (value[2] == ':') ? 2 : (value[3] == ':') ? 3 : 0;
+
+        if (op_len && ims_query_in(ims_q_time_ops, value, op_len)) {
+            value += op_len + 1;
+            value_len -= op_len + 1;
+        }
     }
 
     if (!ims_query_value_valid(param, value, value_len)) {
