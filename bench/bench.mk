@@ -1,7 +1,7 @@
 # Benchmarks (included by the Makefile; see bench/RESULTS.md)
 #
 #   make bench        HTTP: the gateway against the same nginx without it
-#                     (wrk, pinned cores; about 13 minutes with defaults)
+#                     (wrk, pinned cores; about 15 minutes with defaults)
 #   make bench-core   the validation core alone: validations/s, ns/byte,
 #                     the JSON parse share, callgrind instruction counts
 #

@@ -6,8 +6,9 @@
 #       responses, socket errors (connect + read + write + timeout)
 #   wrk-report.pl table RUNS.tsv MANIFEST.tsv
 #       the markdown table: per workload the median of every figure over
-#       the rounds, for each gateway, and the ratio module/plain of the
-#       medians, next to its target.  RUNS.tsv has one line per wrk run:
+#       the rounds, for each gateway, and the median of the rounds' ratios
+#       module/plain next to its target, with the middle half of those
+#       ratios (their spread: how far one round says little).  RUNS.tsv has one line per wrk run:
 #       workload, gateway (plain|module), round, then the parse line, then
 #       the gateway worker's CPU use in percent of one CPU.
 
@@ -55,6 +56,12 @@ sub median {
     return @v % 2 ? $v[$m] : ($v[$m - 1] + $v[$m]) / 2;
 }
 
+# the q-quantile of sorted values, nearest rank
+sub quantile {
+    my ($q, @v) = @_;
+    return $v[int($q * $#v + 0.5)];
+}
+
 sub fmt_us {
     my ($us) = @_;
     return '-' unless defined $us;
@@ -90,9 +97,10 @@ sub table {
     close($rf);
 
     print "| workload | plain req/s | module req/s | module/plain | target "
-        . "| | p50 plain | p50 module | p99 plain | p99 module "
+        . "| | rounds' ratios, middle half "
+        . "| p50 plain | p50 module | p99 plain | p99 module "
         . "| gateway CPU plain/module | rounds |\n";
-    print "|---|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|\n";
+    print "|---|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|\n";
 
     my @idle;
 
@@ -110,21 +118,24 @@ sub table {
         # drift.
         my ($plain, $module) = map { $v{$w}{$_}{round} || {} }
                                qw(plain module);
-        my @pairs = map { $module->{$_} / $plain->{$_} }
+        my @pairs = sort { $a <=> $b }
+                    map { $module->{$_} / $plain->{$_} }
                     grep { $plain->{$_} && defined $module->{$_} }
                     keys %$plain;
 
-        my ($ratio, $verdict) = ('-', '');
+        my ($ratio, $verdict, $spread) = ('-', '', '-');
         if (@pairs) {
             my $r = median(@pairs);
             $ratio = sprintf('%.2f', $r);
             $verdict = $r >= $TARGET{$w} ? 'met' : '**below**';
+            $spread = sprintf('%.2f-%.2f', quantile(0.25, @pairs),
+                              quantile(0.75, @pairs));
         }
 
         printf "| %s %s | %.0f | %.0f | %s | >= %.2f | %s | %s | %s | %s "
-             . "| %s | %.0f%% / %.0f%% | %d |\n",
+             . "| %s | %s | %.0f%% / %.0f%% | %d |\n",
             $w, $what{$w}, $m{plain}{rps} // 0, $m{module}{rps} // 0,
-            $ratio, $TARGET{$w}, $verdict,
+            $ratio, $TARGET{$w}, $verdict, $spread,
             fmt_us($m{plain}{p50}), fmt_us($m{module}{p50}),
             fmt_us($m{plain}{p99}), fmt_us($m{module}{p99}),
             $m{plain}{cpu} // 0, $m{module}{cpu} // 0,
