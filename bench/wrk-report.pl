@@ -126,7 +126,7 @@ sub table {
         my ($ratio, $verdict, $spread) = ('-', '', '-');
         if (@pairs) {
             my $r = median(@pairs);
-            $ratio = sprintf('%.2f', $r);
+            $ratio = sprintf('%.3f', $r);
             $verdict = $r >= $TARGET{$w} ? 'met' : '**below**';
             $spread = sprintf('%.2f-%.2f', quantile(0.25, @pairs),
                               quantile(0.75, @pairs));

@@ -129,9 +129,9 @@ ims_image_name_char(const ims_patch_conf_t *conf, uint32_t c)
 }
 
 
-/* the same rule for ASCII, without a call a character */
+/* the same rule for ASCII, without a call a character (other bytes: 0) */
 
-static const ims_uchar_t  ims_name_ascii[128] = {
+static const ims_uchar_t  ims_name_ascii[256] = {
     [' '] = 1, ['-'] = 1, ['.'] = 1, ['_'] = 1,
     ['0'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     ['A'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -147,7 +147,7 @@ ims_name_plain(const ims_uchar_t *p, size_t len)
     size_t  i;
 
     for (i = 0; i < len; i++) {
-        if (p[i] >= 0x80 || !ims_name_ascii[p[i]]) {
+        if (!ims_name_ascii[p[i]]) {
             return 0;
         }
     }

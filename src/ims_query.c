@@ -738,6 +738,29 @@ ims_query_mark(ims_query_state_t *st, const ims_uchar_t *p)
 }
 
 
+#if defined(__SSE2__) && defined(__GNUC__)
+
+/* the bytes of p[0..15] the splitter stops at, as a bit mask */
+
+static ims_inline unsigned
+ims_query_stops(const ims_uchar_t *p)
+{
+    __m128i  x, stops;
+
+    x = _mm_loadu_si128((const __m128i *) p);
+
+    stops = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('&')),
+                                      _mm_cmpeq_epi8(x, _mm_set1_epi8('='))),
+                         _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('%')),
+                                      _mm_cmpeq_epi8(x, _mm_set1_epi8('+'))));
+
+    /* and non-ASCII bytes: their high bit */
+    return (unsigned) (_mm_movemask_epi8(stops) | _mm_movemask_epi8(x));
+}
+
+#endif
+
+
 /*
  * Validates a raw query string (without "?").  scratch must have room for
  * len bytes: an encoded parameter is decoded into it, one at a time, so
@@ -752,8 +775,7 @@ ims_query_validate(const ims_query_conf_t *conf, const ims_uchar_t *args,
     const ims_uchar_t  *p, *last;
     ims_query_state_t   st;
 #if defined(__SSE2__) && defined(__GNUC__)
-    int                 mask;
-    __m128i             x, amp, equals, percent, plus;
+    unsigned            mask;
 #endif
 
     ims_verdict_pass(v);
@@ -768,26 +790,27 @@ ims_query_validate(const ims_query_conf_t *conf, const ims_uchar_t *args,
     last = args + len;
 
 #if defined(__SSE2__) && defined(__GNUC__)
-    amp = _mm_set1_epi8('&');
-    equals = _mm_set1_epi8('=');
-    percent = _mm_set1_epi8('%');
-    plus = _mm_set1_epi8('+');
-
     for ( /* void */ ; last - p >= 16; p += 16) {
-        x = _mm_loadu_si128((const __m128i *) p);
-        mask = _mm_movemask_epi8(
-                   _mm_or_si128(
-                       _mm_or_si128(_mm_cmpeq_epi8(x, amp),
-                                    _mm_cmpeq_epi8(x, equals)),
-                       _mm_or_si128(_mm_cmpeq_epi8(x, percent),
-                                    _mm_cmpeq_epi8(x, plus))))
-               | _mm_movemask_epi8(x);
-
-        for ( /* void */ ; mask; mask &= mask - 1) {
+        for (mask = ims_query_stops(p); mask; mask &= mask - 1) {
             if (ims_query_mark(&st, p + __builtin_ctz(mask)) != 0) {
                 return -1;
             }
         }
+    }
+
+    /* the rest is the end of the last sixteen bytes: the others shifted out */
+
+    if (p < last && len >= 16) {
+        for (mask = ims_query_stops(last - 16) >> (16 - (last - p));
+             mask;
+             mask &= mask - 1)
+        {
+            if (ims_query_mark(&st, p + __builtin_ctz(mask)) != 0) {
+                return -1;
+            }
+        }
+
+        p = last;
     }
 #endif
 
