@@ -66,6 +66,7 @@ typedef struct {
     unsigned             inspected:1;
     unsigned             monitor:1;
     unsigned             reading:1;     /* the body handler has not run */
+    unsigned             in_read:1;     /* ...and the handler is reading */
     unsigned             reject:1;      /* to send from the phase handler */
 } ngx_http_ims_ctx_t;
 
@@ -328,7 +329,9 @@ static ngx_str_t  ngx_http_ims_verdict_names[] = {
  * of denied clients are never read, and before the content handler.
  * The ownership of the request follows nginx's mirror module: while the
  * body is read the handler returns NGX_DONE; the body handler stores the
- * verdict and reruns the phases, which re-enter here.
+ * verdict and reruns the phases, which re-enter here.  A body that is all
+ * there is judged within the read, and the handler goes on at once (as
+ * ngx_lua does), without a second pass through the phases.
  */
 
 static ngx_int_t
@@ -400,11 +403,20 @@ ngx_http_ims_handler(ngx_http_request_t *r)
 
     ctx->phase_rc = NGX_DONE;
     ctx->reading = 1;
+    ctx->in_read = 1;
 
     rc = ngx_http_read_client_request_body(r, ngx_http_ims_body_handler);
 
+    ctx->in_read = 0;
+
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
         return rc;
+    }
+
+    if (!ctx->reading) {
+        /* judged within the read: the reference it took is given back */
+        r->main->count--;
+        return ngx_http_ims_respond(r, ctx);
     }
 
     ngx_http_finalize_request(r, NGX_DONE);
@@ -531,6 +543,11 @@ ngx_http_ims_body_handler(ngx_http_request_t *r)
         ctx->phase_rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (ctx->in_read) {
+        /* the phase handler goes on with the verdict */
+        return;
+    }
+
     /* a rejection is sent from the phase handler, which owns the request */
     r->write_event_handler = ngx_http_core_run_phases;
     ngx_http_core_run_phases(r);
@@ -627,6 +644,10 @@ ngx_http_ims_inspect_body(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
     (void) ims_patch_end(&pt, v);
 
 done:
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "http ims body of %O bytes judged: %i",
+                   total, v->status);
 
     ngx_http_ims_count_body(total);
 

@@ -103,6 +103,24 @@ for my $case (@accepted) {
     is_deeply($up->{headers}{'x-trace'}, [$title], "$title: other headers");
 }
 
+# a body that comes after the headers is judged when the last byte is in
+# (the body handler reruns the phases); one all there is judged at once
+for my $case (['accepted', $RENAME, 200], ['rejected', $FORBIDDEN, 400]) {
+    my ($title, $body, $status) = @$case;
+    my $before = $t->upstream_count;
+
+    my $head = NgxTest::http_request(method => 'PATCH', uri => $URI,
+        headers => ['Content-Type' => $V21,
+                    'Content-Length' => length $body]);
+    my ($r) = $t->raw([$head, substr($body, 0, 10), substr($body, 10)],
+                      delay => 0.2);
+    is($r->{status}, $status, "body after the headers, $title: $status");
+    is($t->upstream_count, $before + ($status == 200),
+       "body after the headers, $title: forwarded only if accepted");
+    is(($t->upstream_requests)[-1]{body}, $body,
+       "body after the headers, $title: intact") if $status == 200;
+}
+
 like($t->error_log, qr/a client request body is buffered to a temporary file/,
      'big bodies were spilled to a file');
 opendir(my $dh, $t->dir . '/client_body_temp');
@@ -290,9 +308,9 @@ $t->stop;
 
 ### internal redirects keep the verdict and do not parse twice
 
-# Every parse adds one "finalize request: -4" (the body read) to the debug
-# log; the counts with the gate in both locations must equal the counts with
-# the gate in only one of them.
+# Every judged body adds one "http ims body of N bytes judged" to the debug
+# log: whether the gate is on in one location or in both, the accepted
+# request's body is judged once.
 
 my %redirect = (
     'try_files' => 'try_files /nonexistent @backend;',
@@ -300,7 +318,7 @@ my %redirect = (
 );
 
 for my $kind (sort keys %redirect) {
-    my %finalize;
+    my %judged;
 
     for my $gates (['on', 'on'], ['on', 'off'], ['off', 'on'], ['off', 'off']) {
         my ($first, $named) = @$gates;
@@ -331,8 +349,8 @@ EOF
                    ? 'Application/OpenStack-Images-v2.1-JSON-Patch' : $V21],
                   "$title: Content-Type");
         is($up[0]{body}, $RENAME, "$title: body");
-        $finalize{"$first/$named"} =
-            () = $t->error_log =~ /http finalize request: -4,/g;
+        $judged{"$first/$named"} =
+            () = $t->error_log =~ /http ims body of \d+ bytes judged/g;
 
         unless ($first eq 'off' && $named eq 'off') {
             $r = $t->request(patch($V21, $FORBIDDEN));
@@ -344,10 +362,10 @@ EOF
         $t->stop;
     }
 
-    is($finalize{'on/on'}, $finalize{'on/off'}, "$kind: on/on parses once");
-    is($finalize{'off/on'}, $finalize{'on/off'}, "$kind: off/on parses once");
-    is($finalize{'off/off'}, $finalize{'on/off'} - 1,
-       "$kind: the count does see a parse");
+    is($judged{'on/on'}, 1, "$kind: on/on judges the body once");
+    is($judged{'on/off'}, 1, "$kind: on/off judges the body once");
+    is($judged{'off/on'}, 1, "$kind: off/on judges the body once");
+    is($judged{'off/off'}, 0, "$kind: off/off judges nothing");
 }
 
 done_testing;
