@@ -671,7 +671,7 @@ static ngx_int_t
 ngx_http_ims_decide(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
     const ims_verdict_t *v)
 {
-    const char               *type;
+    const ims_str_t          *type;
     ngx_table_elt_t          *h;
     ngx_http_ims_verdict_e    verdict;
     ngx_http_ims_loc_conf_t  *ilcf;
@@ -687,8 +687,8 @@ ngx_http_ims_decide(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
         if (!ctx->monitor && ctx->route == IMS_ROUTE_PATCH) {
             type = ims_media_type_canonical(ctx->dialect);
             h = r->headers_in.content_type;
-            h->value.data = (u_char *) type;
-            h->value.len = ngx_strlen(type);
+            h->value.data = (u_char *) type->data;
+            h->value.len = type->len;
         }
 
     } else {
@@ -889,7 +889,7 @@ static ngx_int_t
 ngx_http_ims_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     uintptr_t data)
 {
-    const char          *type;
+    const ims_str_t     *type;
     ngx_http_ims_ctx_t  *ctx;
 
     ctx = ngx_http_ims_get_ctx(r->main);
@@ -935,8 +935,8 @@ ngx_http_ims_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
         type = ims_media_type_canonical(ctx->dialect);
 
         if (type) {
-            v->data = (u_char *) type;
-            v->len = ngx_strlen(type);
+            v->data = (u_char *) type->data;
+            v->len = type->len;
         }
 
         break;

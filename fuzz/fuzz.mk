@@ -20,7 +20,7 @@ FUZZ_CC      ?= clang
 FUZZ_CFLAGS  ?= -g -O1 -fno-omit-frame-pointer
 FUZZ_SAN     := -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined
-FUZZ_WARN    := -Wall -Wextra -Wno-unused-parameter
+FUZZ_WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 FUZZ_SECONDS ?= 600
 FUZZ_DIR     := $(BUILD)/fuzz
 

@@ -26,9 +26,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t              i;
     unsigned            changes, changes2;
-    const char         *why, *why2, *canonical;
+    const char         *why, *why2;
     ims_uchar_t        *value;
     ims_dialect_t       dialect, dialect2;
+    const ims_str_t    *canonical;
 
     value = ims_fuzz_copy(data, size);
 
@@ -52,9 +53,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         canonical = ims_media_type_canonical(dialect);
 
         ims_fuzz_assert(canonical != NULL
-                        && strcmp(canonical, dialect == IMS_PATCH_V21
-                                             ? ims_media_type_v21
-                                             : ims_media_type_v20) == 0,
+                        && strcmp((const char *) canonical->data,
+                                  dialect == IMS_PATCH_V21
+                                  ? ims_media_type_v21
+                                  : ims_media_type_v20) == 0
+                        && canonical->len
+                           == strlen((const char *) canonical->data),
                         "a dialect has its canonical type");
 
         /* after optional whitespace the value starts with the type */
@@ -62,19 +66,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             /* void */
         }
 
-        ims_fuzz_assert(size - i >= strlen(canonical)
-                        && strncasecmp((const char *) value + i, canonical,
-                                       strlen(canonical)) == 0,
+        ims_fuzz_assert(size - i >= canonical->len
+                        && strncasecmp((const char *) value + i,
+                                       (const char *) canonical->data,
+                                       canonical->len) == 0,
                         "a dialect is named by the value's type");
 
         /* nothing changed: the value is exactly the canonical type */
         if (changes == 0) {
-            ims_fuzz_assert(size == strlen(canonical)
-                            && memcmp(value, canonical, size) == 0,
+            ims_fuzz_assert(size == canonical->len
+                            && memcmp(value, canonical->data, size) == 0,
                             "no change means the canonical type");
         }
 
-        if (size == strlen(canonical) && memcmp(value, canonical, size) == 0) {
+        if (size == canonical->len
+            && memcmp(value, canonical->data, size) == 0)
+        {
             ims_fuzz_assert(changes == 0, "the canonical type is unchanged");
         }
     }

@@ -202,7 +202,7 @@ extern const char  ims_accept_patch[];
 
 ims_dialect_t ims_media_type_parse(const ims_uchar_t *p, size_t len,
     unsigned *changes, const char **why);
-const char *ims_media_type_canonical(ims_dialect_t dialect);
+const ims_str_t *ims_media_type_canonical(ims_dialect_t dialect);
 
 
 /* the reader seam */

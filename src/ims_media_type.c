@@ -180,7 +180,8 @@ ims_media_type_parse(const ims_uchar_t *p, size_t len, unsigned *changes,
         }
 
         if (dialect != IMS_PATCH_NONE
-            && memcmp(type, ims_media_type_canonical(dialect), type_len) != 0)
+            && memcmp(type, ims_media_type_canonical(dialect)->data, type_len)
+               != 0)
         {
             *changes |= IMS_MEDIA_CASE;
         }
@@ -267,15 +268,19 @@ ims_media_type_parse(const ims_uchar_t *p, size_t len, unsigned *changes,
 }
 
 
-const char *
+/* with its length: the gateway sets it on every accepted patch */
+
+const ims_str_t *
 ims_media_type_canonical(ims_dialect_t dialect)
 {
-    switch (dialect) {
-    case IMS_PATCH_V20:
-        return ims_media_type_v20;
-    case IMS_PATCH_V21:
-        return ims_media_type_v21;
-    default:
-        return NULL;
-    }
+    static const ims_str_t  types[] = {
+        { 0, NULL },
+        { sizeof(ims_media_type_v20) - 1,
+          (const ims_uchar_t *) ims_media_type_v20 },
+        { sizeof(ims_media_type_v21) - 1,
+          (const ims_uchar_t *) ims_media_type_v21 },
+    };
+
+    return (dialect == IMS_PATCH_V20 || dialect == IMS_PATCH_V21)
+           ? &types[dialect] : NULL;
 }

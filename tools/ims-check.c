@@ -72,6 +72,7 @@ main(int argc, char **argv)
     ims_route_t        route;
     ims_dialect_t      dialect;
     ims_verdict_t      v;
+    const ims_str_t   *type;
     ims_patch_conf_t   patch;
     ims_query_conf_t   query_conf;
     ims_check_list_t   system, editable;
@@ -252,7 +253,8 @@ main(int argc, char **argv)
         printf("verdict: pass\n");
 
         if (dialect != IMS_PATCH_NONE) {
-            printf("content-type: %s\n", ims_media_type_canonical(dialect));
+            type = ims_media_type_canonical(dialect);
+            printf("content-type: %.*s\n", (int) type->len, type->data);
         }
 
         return 0;

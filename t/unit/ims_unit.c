@@ -681,8 +681,12 @@ test_media_types(void)
               NULL);
     }
 
-    check(strcmp(ims_media_type_canonical(V21), ims_media_type_v21) == 0
-          && strcmp(ims_media_type_canonical(V20), ims_media_type_v20) == 0
+    check(strcmp((const char *) ims_media_type_canonical(V21)->data,
+                  ims_media_type_v21) == 0
+          && ims_media_type_canonical(V21)->len == strlen(ims_media_type_v21)
+          && strcmp((const char *) ims_media_type_canonical(V20)->data,
+                    ims_media_type_v20) == 0
+          && ims_media_type_canonical(V20)->len == strlen(ims_media_type_v20)
           && ims_media_type_canonical(NONE) == NULL,
           "canonical media types", "", NULL);
 }
