@@ -347,6 +347,7 @@ typedef struct {
     unsigned        reject_unknown:1;
 } ims_query_conf_t;
 
+/* every conf comes from ims_query_conf_init(): it builds the catalog index */
 void ims_query_conf_init(ims_query_conf_t *conf);
 int ims_query_validate(const ims_query_conf_t *conf, const ims_uchar_t *args,
     size_t len, ims_uchar_t *scratch, ims_verdict_t *v);

@@ -236,17 +236,16 @@ ims_query_index_init(void)
 }
 
 
-/* the catalog row of a decoded name, or -1 */
+/*
+ * The catalog row of a decoded name, or -1.  ims_query_conf_init() built
+ * the index, at configuration time.
+ */
 
 static ptrdiff_t
 ims_query_lookup(const ims_uchar_t *name, size_t len)
 {
     unsigned                  b;
     const ims_query_param_t  *param;
-
-    if (!ims_query_index_ready) {
-        ims_query_index_init();
-    }
 
     if (len == 0) {
         return -1;
@@ -740,6 +739,21 @@ ims_query_mark(ims_query_state_t *st, const ims_uchar_t *p)
 
 #if defined(__SSE2__) && defined(__GNUC__)
 
+/* the stops at p + i for each bit i of mask, in order */
+
+static ims_inline int
+ims_query_marks(ims_query_state_t *st, const ims_uchar_t *p, unsigned mask)
+{
+    for ( /* void */ ; mask; mask &= mask - 1) {
+        if (ims_query_mark(st, p + __builtin_ctz(mask)) != 0) {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
 /* the bytes of p[0..15] the splitter stops at, as a bit mask */
 
 static ims_inline unsigned
@@ -774,9 +788,6 @@ ims_query_validate(const ims_query_conf_t *conf, const ims_uchar_t *args,
 {
     const ims_uchar_t  *p, *last;
     ims_query_state_t   st;
-#if defined(__SSE2__) && defined(__GNUC__)
-    unsigned            mask;
-#endif
 
     ims_verdict_pass(v);
 
@@ -791,23 +802,19 @@ ims_query_validate(const ims_query_conf_t *conf, const ims_uchar_t *args,
 
 #if defined(__SSE2__) && defined(__GNUC__)
     for ( /* void */ ; last - p >= 16; p += 16) {
-        for (mask = ims_query_stops(p); mask; mask &= mask - 1) {
-            if (ims_query_mark(&st, p + __builtin_ctz(mask)) != 0) {
-                return -1;
-            }
+        if (ims_query_marks(&st, p, ims_query_stops(p)) != 0) {
+            return -1;
         }
     }
 
     /* the rest is the end of the last sixteen bytes: the others shifted out */
 
     if (p < last && len >= 16) {
-        for (mask = ims_query_stops(last - 16) >> (16 - (last - p));
-             mask;
-             mask &= mask - 1)
+        if (ims_query_marks(&st, p, ims_query_stops(last - 16)
+                                    >> (16 - (last - p)))
+            != 0)
         {
-            if (ims_query_mark(&st, p + __builtin_ctz(mask)) != 0) {
-                return -1;
-            }
+            return -1;
         }
 
         p = last;
