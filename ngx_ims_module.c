@@ -45,9 +45,11 @@ typedef struct {
     ngx_int_t            name_max_length;
     ngx_int_t            description_max_length;
     ngx_str_t            description_forbidden;
+    ngx_str_t            api_prefix;
     ngx_array_t         *system_attributes;
     ngx_array_t         *editable_attributes;
     ngx_regex_t         *name_pattern;
+    ims_route_conf_t     route;
     ims_patch_conf_t     patch;
     ims_query_conf_t     query;
 } ngx_http_ims_loc_conf_t;
@@ -72,10 +74,12 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_ims_handler(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_ims_scan_headers(ngx_http_request_t *r,
+    ims_request_t *rq);
 static ngx_int_t ngx_http_ims_query(ngx_http_request_t *r,
     ngx_http_ims_loc_conf_t *ilcf, ims_verdict_t *v);
 static void ngx_http_ims_content_type(ngx_http_request_t *r,
-    ngx_http_ims_ctx_t *ctx, ims_verdict_t *v);
+    ngx_http_ims_ctx_t *ctx, ngx_uint_t n, ims_verdict_t *v);
 static void ngx_http_ims_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ims_inspect_body(ngx_http_request_t *r,
     ngx_http_ims_ctx_t *ctx, ims_patch_conf_t *conf, ims_verdict_t *v);
@@ -105,6 +109,8 @@ static char *ngx_http_ims_set_name_pattern(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_ims_set_forbidden_chars(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_ims_set_api_prefix(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_regex_t *ngx_http_ims_regex(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_str_t *pattern);
 static ngx_int_t ngx_http_ims_add_variables(ngx_conf_t *cf);
@@ -246,6 +252,13 @@ static ngx_command_t  ngx_http_ims_commands[] = {
       offsetof(ngx_http_ims_loc_conf_t, description_forbidden),
       NULL },
 
+    { ngx_string("ims_api_prefix"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_ims_set_api_prefix,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ims_loc_conf_t, api_prefix),
+      NULL },
+
     { ngx_string("ims_metrics"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_ims_metrics,
@@ -339,7 +352,9 @@ ngx_http_ims_handler(ngx_http_request_t *r)
 {
     ngx_int_t                 rc;
     ims_str_t                 image_id;
+    ngx_uint_t                content_types;
     ims_route_t               route;
+    ims_request_t             rq;
     ims_verdict_t             v;
     ngx_http_ims_ctx_t       *ctx;
     ngx_http_ims_loc_conf_t  *ilcf;
@@ -357,10 +372,18 @@ ngx_http_ims_handler(ngx_http_request_t *r)
     }
 
     /* the normalized URI: the backend decodes the path too */
-    route = ims_route(r->method_name.data, r->method_name.len, r->uri.data,
-                      r->uri.len, &image_id);
+    rq.method.data = r->method_name.data;
+    rq.method.len = r->method_name.len;
+    rq.path.data = r->uri.data;
+    rq.path.len = r->uri.len;
+    rq.args.data = r->args.data;
+    rq.args.len = r->args.len;
 
-    if (route == IMS_ROUTE_NONE) {
+    content_types = ngx_http_ims_scan_headers(r, &rq);
+
+    route = ims_route(&ilcf->route, &rq, &image_id, &v);
+
+    if (route == IMS_ROUTE_OTHER && v.status == 0) {
         return NGX_DECLINED;
     }
 
@@ -372,28 +395,23 @@ ngx_http_ims_handler(ngx_http_request_t *r)
     ctx->route = route;
     ctx->monitor = (ilcf->mode == NGX_HTTP_IMS_MONITOR);
 
-    if (route == IMS_ROUTE_QUERY) {
-        if (ngx_http_ims_query(r, ilcf, &v) != NGX_OK
-            || ngx_http_ims_decide(r, ctx, &v) != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    if (v.status == 0) {
+        if (route == IMS_ROUTE_QUERY) {
+            if (ngx_http_ims_query(r, ilcf, &v) != NGX_OK) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+        } else if (!ims_uuid_is_canonical(image_id.data, image_id.len)) {
+            ims_reject(&v, NGX_HTTP_BAD_REQUEST, IMS_IMG_0066,
+                       "The image ID in the path must be a canonical UUID.");
+
+        } else {
+            ngx_http_ims_content_type(r, ctx, content_types, &v);
         }
-
-        return ngx_http_ims_respond(r, ctx);
     }
 
-    ims_verdict_pass(&v);
-
-    if (!ims_uuid_is_canonical(image_id.data, image_id.len)) {
-        ims_reject(&v, NGX_HTTP_BAD_REQUEST, IMS_IMG_0066,
-                   "The image ID in the path must be a canonical UUID.");
-
-    } else {
-        ngx_http_ims_content_type(r, ctx, &v);
-    }
-
-    if (v.status) {
-        /* decided before the body is read */
+    if (v.status || route == IMS_ROUTE_QUERY) {
+        /* decided before any body is read */
         if (ngx_http_ims_decide(r, ctx, &v) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -422,6 +440,64 @@ ngx_http_ims_handler(ngx_http_request_t *r)
     ngx_http_finalize_request(r, NGX_DONE);
 
     return NGX_DONE;
+}
+
+
+/*
+ * One walk over the request headers for what the route model reads (the
+ * Content-Type, the override headers); returns how many Content-Type
+ * headers there are.  nginx keeps only the first one in
+ * headers_in.content_type, and the proxy would forward a second one as
+ * is, so the whole list is walked.
+ */
+
+static ngx_uint_t
+ngx_http_ims_scan_headers(ngx_http_request_t *r, ims_request_t *rq)
+{
+    ngx_uint_t        i, n;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    n = 0;
+    rq->override_header = 0;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        /* nginx keeps every name lowercased */
+        switch (ims_route_header(h[i].lowcase_key, h[i].key.len)) {
+
+        case IMS_HEADER_CONTENT_TYPE:
+            n++;
+            break;
+
+        case IMS_HEADER_OVERRIDE:
+            rq->override_header = 1;
+            break;
+
+        default: /* IMS_HEADER_OTHER */
+            break;
+        }
+    }
+
+    h = r->headers_in.content_type;
+
+    rq->content_type.data = h ? h->value.data : NULL;
+    rq->content_type.len = h ? h->value.len : 0;
+
+    return n;
 }
 
 
@@ -460,47 +536,16 @@ ngx_http_ims_query(ngx_http_request_t *r, ngx_http_ims_loc_conf_t *ilcf,
 }
 
 
-/*
- * Exactly one Content-Type header, one of the two patch media types.
- * nginx keeps only the first header in headers_in.content_type, and the
- * proxy would forward a second one as is, so the whole list is walked.
- */
+/* exactly one Content-Type header (n of them), one of the two patch types */
 
 static void
 ngx_http_ims_content_type(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
-    ims_verdict_t *v)
+    ngx_uint_t n, ims_verdict_t *v)
 {
     char              show[64];
     unsigned          changes;
-    ngx_uint_t        i, n;
     const char       *why;
-    ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
-
-    n = 0;
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        /* nginx keeps every name lowercased: a compare of two words */
-        if (h[i].key.len == sizeof("content-type") - 1
-            && ngx_memcmp(h[i].lowcase_key, "content-type",
-                          sizeof("content-type") - 1) == 0)
-        {
-            n++;
-        }
-    }
 
     if (n != 1 || r->headers_in.content_type == NULL) {
         ims_reject(v, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE, IMS_IMG_0001,
@@ -1156,6 +1201,46 @@ ngx_http_ims_set_forbidden_chars(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
+/* a path such as "/image", or "off"; checked here for nginx -t */
+
+static char *
+ngx_http_ims_set_api_prefix(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ims_loc_conf_t *ilcf = conf;
+
+    ngx_str_t         *value;
+    ims_route_conf_t   check;
+
+    if (ilcf->api_prefix.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        ngx_str_set(&ilcf->api_prefix, "");
+        return NGX_CONF_OK;
+    }
+
+    if (value[1].data[0] != '/'
+        || ims_route_conf_set_prefix(&check, value[1].data, value[1].len)
+           != 0
+        || check.prefix.len == 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must be \"off\" or a path such as "
+                           "\"/image\" (plain segments, no \".\", \"..\", "
+                           "\"%%\", \"?\" or \"#\"), not \"%V\"",
+                           &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    ilcf->api_prefix = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
 /*
  * Compiled once, at configuration time, in UTF mode: the names and values
  * it is matched against are valid UTF-8 by then.
@@ -1229,6 +1314,7 @@ ngx_http_ims_create_loc_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     conf->description_forbidden = { 0, NULL };
+     *     conf->api_prefix = { 0, NULL };
      *     conf->system_attributes = NULL;
      *     conf->editable_attributes = NULL;
      *     conf->patch and conf->query: set at merge time
@@ -1275,6 +1361,11 @@ ngx_http_ims_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                              prev->description_forbidden,
                              IMS_DEFAULT_DESCRIPTION_FORBIDDEN);
     ngx_conf_merge_ptr_value(conf->name_pattern, prev->name_pattern, NULL);
+    ngx_conf_merge_str_value(conf->api_prefix, prev->api_prefix, "");
+
+    /* checked by ngx_http_ims_set_api_prefix() */
+    (void) ims_route_conf_set_prefix(&conf->route, conf->api_prefix.data,
+                                     conf->api_prefix.len);
 
     if (conf->system_attributes == NULL) {
         conf->system_attributes = prev->system_attributes;

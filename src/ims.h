@@ -114,6 +114,25 @@ typedef struct {
 } ims_str_t;
 
 
+/* the value of a hex digit of either case, or -1 */
+
+static ims_inline int
+ims_hex(int ch)
+{
+    if (ch >= '0' && ch <= '9') {
+        return ch - '0';
+    }
+
+    ch |= 0x20;
+
+    if (ch >= 'a' && ch <= 'f') {
+        return ch - 'a' + 10;
+    }
+
+    return -1;
+}
+
+
 /* IMS error codes the gateway emits; texts live in ims_error.c */
 typedef enum {
     IMS_OK = 0,
@@ -170,17 +189,45 @@ int ims_is_control_or_format(uint32_t c);
 int ims_uuid_is_canonical(const ims_uchar_t *p, size_t len);
 
 
-/* routes */
+/* routes (docs/rules.md, "Routes") */
 
 typedef enum {
-    IMS_ROUTE_PATCH = 0,            /* PATCH /v2/images/{image_id} */
-    IMS_ROUTE_QUERY,                /* GET or HEAD /v2/cloudimages */
-    IMS_ROUTE_COUNT,
-    IMS_ROUTE_NONE = IMS_ROUTE_COUNT
+    IMS_ROUTE_PATCH = 0,            /* PATCH {api}/images/{image_id} */
+    IMS_ROUTE_QUERY,                /* GET or HEAD {api}/cloudimages */
+    IMS_ROUTE_OTHER,                /* only the method-override check */
+    IMS_ROUTE_COUNT
 } ims_route_t;
 
-ims_route_t ims_route(const ims_uchar_t *method, size_t method_len,
-    const ims_uchar_t *path, size_t len, ims_str_t *image_id);
+
+/* the API's path prefix, if the deployment mounts it under one */
+typedef struct {
+    ims_str_t       prefix;         /* without "/" at either end; may be "" */
+} ims_route_conf_t;
+
+
+/* what the route model reads of a request */
+typedef struct {
+    ims_str_t       method;
+    ims_str_t       path;           /* normalized: decoded, "//" merged */
+    ims_str_t       args;           /* the raw query string, without "?" */
+    ims_str_t       content_type;   /* the (first) Content-Type, or "" */
+    unsigned        override_header:1;  /* one of the override headers */
+} ims_request_t;
+
+
+/* what a header is to the route model, by its lowercase name */
+typedef enum {
+    IMS_HEADER_OTHER = 0,
+    IMS_HEADER_CONTENT_TYPE,
+    IMS_HEADER_OVERRIDE             /* X-HTTP-Method-Override and the like */
+} ims_header_t;
+
+int ims_route_conf_set_prefix(ims_route_conf_t *conf, const ims_uchar_t *p,
+    size_t len);
+ims_header_t ims_route_header(const ims_uchar_t *lowcase_name, size_t len);
+ims_route_t ims_route(const ims_route_conf_t *conf, const ims_request_t *rq,
+    ims_str_t *image_id, ims_verdict_t *v);
+int ims_method_override_in_query(const ims_uchar_t *args, size_t len);
 
 
 /* Content-Type gate */

@@ -1,7 +1,8 @@
 
 /*
- * The query gate for GET/HEAD /v2/cloudimages (gateway-rules.md,
- * section 4): a strict decoder and the parameter catalog.
+ * The query gate for GET/HEAD {api}/cloudimages (docs/rules.md, "Query"):
+ * a strict decoder that splits as the backend does, and the parameter
+ * catalog.
  */
 
 
@@ -274,23 +275,6 @@ ims_query_conf_init(ims_query_conf_t *conf)
     if (!ims_query_index_ready) {
         ims_query_index_init();
     }
-}
-
-
-static int
-ims_hex(ims_uchar_t ch)
-{
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0';
-    }
-
-    ch |= 0x20;
-
-    if (ch >= 'a' && ch <= 'f') {
-        return ch - 'a' + 10;
-    }
-
-    return -1;
 }
 
 
@@ -672,7 +656,7 @@ ims_query_item(ims_query_state_t *st, const ims_uchar_t *end)
     eq = st->eq ? st->eq : end;
 
     if (end == p) {
-        return 0;                               /* "a=1&&b=2" */
+        return 0;                               /* "a=1&&b=2", "a=1;;b" */
     }
 
     if (!st->encoded) {
@@ -707,7 +691,7 @@ ims_query_item(ims_query_state_t *st, const ims_uchar_t *end)
 }
 
 
-/* a byte the splitter stops at: "&", "=", "%", "+" or non-ASCII */
+/* a byte the splitter stops at: "&", ";", "=", "%", "+" or non-ASCII */
 
 static ims_inline int
 ims_query_mark(ims_query_state_t *st, const ims_uchar_t *p)
@@ -717,6 +701,7 @@ ims_query_mark(ims_query_state_t *st, const ims_uchar_t *p)
     switch (*p) {
 
     case '&':
+    case ';':                       /* the backend splits on both */
         rc = ims_query_item(st, p);
         st->item = p + 1;
         st->eq = NULL;
@@ -764,9 +749,10 @@ ims_query_stops(const ims_uchar_t *p)
     x = _mm_loadu_si128((const __m128i *) p);
 
     stops = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('&')),
-                                      _mm_cmpeq_epi8(x, _mm_set1_epi8('='))),
-                         _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('%')),
-                                      _mm_cmpeq_epi8(x, _mm_set1_epi8('+'))));
+                                      _mm_cmpeq_epi8(x, _mm_set1_epi8(';'))),
+                         _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('=')),
+                                      _mm_cmpeq_epi8(x, _mm_set1_epi8('%'))));
+    stops = _mm_or_si128(stops, _mm_cmpeq_epi8(x, _mm_set1_epi8('+')));
 
     /* and non-ASCII bytes: their high bit */
     return (unsigned) (_mm_movemask_epi8(stops) | _mm_movemask_epi8(x));
@@ -822,7 +808,8 @@ ims_query_validate(const ims_query_conf_t *conf, const ims_uchar_t *args,
 #endif
 
     for ( /* void */ ; p < last; p++) {
-        if ((*p == '&' || *p == '=' || *p == '%' || *p == '+' || *p >= 0x80)
+        if ((*p == '&' || *p == ';' || *p == '=' || *p == '%' || *p == '+'
+             || *p >= 0x80)
             && ims_query_mark(&st, p) != 0)
         {
             return -1;

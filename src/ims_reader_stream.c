@@ -501,23 +501,6 @@ ims_stream_skip_ws(const ims_uchar_t *p, const ims_uchar_t *last)
 }
 
 
-static ims_inline int
-ims_stream_hex(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-
-    c |= 0x20;
-
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-
-    return -1;
-}
-
-
 /* compares a significant digit with the overflow limit, until one differs */
 
 static ims_inline void
@@ -1958,7 +1941,7 @@ hex:
             goto more;
         }
 
-        c = ims_stream_hex(*p);
+        c = ims_hex(*p);
 
         if (c < 0) {
             err = IMS_SE_ESCAPE;

@@ -30,7 +30,9 @@ static ngx_http_ims_counters_t  *ngx_http_ims_counters;
 
 static ngx_str_t  ngx_http_ims_zone_name = ngx_string("ims_metrics");
 
-static const char  *ngx_http_ims_route_names[] = { "patch", "query" };
+static const char  *ngx_http_ims_route_names[] = {
+    "patch", "query", "other"
+};
 static const char  *ngx_http_ims_verdict_names[] = {
     "pass", "reject", "would_reject"
 };

@@ -162,7 +162,8 @@ $r = $t->request(uri => '/v2/cloudimages?__imagetype=private');
 is((json($r)->{images} // [])->[0]{id}, $id, 'the sample image is listed');
 
 for my $q ('limit=-1', 'created_at=lt:2018-02-30T00:00:00Z',
-           '__imagetype=bogus', 'member_status=accepted', 'limit=1;x=2') {
+           '__imagetype=bogus', 'member_status=accepted', 'limit=1;limit=2',
+           'foo=1;visibility=all') {
     $r = $t->request(uri => "/v2/cloudimages?$q");
     is($r->{status}, 400, "?$q: stopped at the gateway");
     like($r->{body}, qr/"code":"IMG\.\d{4}"/, "?$q: IMS error");

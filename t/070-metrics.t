@@ -34,7 +34,7 @@ my $BIG = '[' . join(',', map {
     sprintf '{"op":"add","path":"/k%03d","value":"%s"}', $_, 'v' x 200
 } 1 .. 250) . ']';
 
-my @ROUTES   = qw(patch query);
+my @ROUTES   = qw(patch query other);
 my @VERDICTS = qw(pass reject would_reject);
 my @CODES    = qw(IMG.0001 IMG.0002 IMG.0003 IMG.0004 IMG.0007 IMG.0013
                   IMG.0017 IMG.0024 IMG.0054 IMG.0066 IMG.0105 IMG.0122);
@@ -303,6 +303,19 @@ my @sequence = (
         'query', 'would_reject', 'IMG.0024', [], 0],
     ['monitor: query pass', query('?limit=1', 'GET', \@MONITOR), 200,
         'query', 'pass', undef, [], 0],
+
+    # method override, refused on any route (docs/rules.md, "Method
+    # override"): counted under the route the request took
+    ['override: POST ?_method=PATCH', { method => 'POST', body => '[]',
+        uri => "$URI?_method=PATCH" }, 400, 'other', 'reject', 'IMG.0017',
+        [], 0],
+    ['override: header on the query route', { method => 'GET',
+        uri => '/v2/cloudimages?limit=1',
+        headers => ['X-HTTP-Method-Override' => 'DELETE'] }, 400, 'query',
+        'reject', 'IMG.0017', [], 0],
+    ['monitor: override', { method => 'DELETE',
+        uri => '/v2/cloudimages?_method=GET', headers => \@MONITOR }, 200,
+        'other', 'would_reject', 'IMG.0017', [], 0],
 
     # not inspected: nothing counted
     ['GET /v2/images', { method => 'GET', uri => '/v2/images' }, 200],

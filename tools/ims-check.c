@@ -39,10 +39,14 @@ static size_t number(const char *arg, size_t low, size_t high,
     const char *what);
 static ims_uchar_t *read_body(const char *path, size_t *len);
 static size_t normalize_path(char *path);
+static void add_header(ims_request_t *rq, char *header, const char **types,
+    size_t *ntypes);
 
 
 static const struct option  options[] = {
     { "content-type", required_argument, NULL, 't' },
+    { "header", required_argument, NULL, 'H' },
+    { "api-prefix", required_argument, NULL, 'A' },
     { "system-attributes", required_argument, NULL, 's' },
     { "editable-attributes", required_argument, NULL, 'e' },
     { "forbidden-status", required_argument, NULL, 'f' },
@@ -70,20 +74,27 @@ main(int argc, char **argv)
     const char        *types[IMS_CHECK_MAX_TYPES], *why, *body_path;
     ims_uchar_t       *body, *scratch, *error;
     ims_route_t        route;
+    ims_request_t      rq;
     ims_dialect_t      dialect;
     ims_verdict_t      v;
     const ims_str_t   *type;
     ims_patch_conf_t   patch;
     ims_query_conf_t   query_conf;
+    ims_route_conf_t   route_conf;
     ims_check_list_t   system, editable;
+    static const char  *routes[] = {
+        "patch", "query", "other (only the method-override check)"
+    };
 
     ims_patch_conf_init(&patch);
     ims_query_conf_init(&query_conf);
+    memset(&route_conf, 0, sizeof(ims_route_conf_t));
+    memset(&rq, 0, sizeof(ims_request_t));
     memset(&system, 0, sizeof(ims_check_list_t));
     memset(&editable, 0, sizeof(ims_check_list_t));
     ntypes = 0;
 
-    while ((opt = getopt_long(argc, argv, "t:h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "t:H:h", options, NULL)) != -1) {
         switch (opt) {
 
         case 't':
@@ -92,6 +103,23 @@ main(int argc, char **argv)
             }
 
             types[ntypes++] = optarg;
+            break;
+
+        case 'H':
+            add_header(&rq, optarg, types, &ntypes);
+            break;
+
+        case 'A':
+            if (optarg[0] != '/'
+                || ims_route_conf_set_prefix(&route_conf,
+                                             (const ims_uchar_t *) optarg,
+                                             strlen(optarg))
+                   != 0)
+            {
+                die("--api-prefix must be a path such as /image, not "
+                    "\"%s\"", optarg);
+            }
+
             break;
 
         case 's':
@@ -187,17 +215,32 @@ main(int argc, char **argv)
 
     path_len = normalize_path(uri);
 
-    ims_verdict_pass(&v);
     dialect = IMS_PATCH_NONE;
 
-    route = ims_route((ims_uchar_t *) method, strlen(method),
-                      (ims_uchar_t *) uri, path_len, &image_id);
+    rq.method.data = (const ims_uchar_t *) method;
+    rq.method.len = strlen(method);
+    rq.path.data = (const ims_uchar_t *) uri;
+    rq.path.len = path_len;
+    rq.args.data = (const ims_uchar_t *) (query ? query : "");
+    rq.args.len = query ? strlen(query) : 0;
+
+    if (ntypes) {
+        rq.content_type.data = (const ims_uchar_t *) types[0];
+        rq.content_type.len = strlen(types[0]);
+    }
+
+    route = ims_route(&route_conf, &rq, &image_id, &v);
+
+    printf("route: %s\n", routes[route]);
+
+    if (v.status) {
+        /* method override, refused on every route */
+        route = IMS_ROUTE_OTHER;
+    }
 
     switch (route) {
 
     case IMS_ROUTE_QUERY:
-        printf("route: query\n");
-
         if (query && *query) {
             len = strlen(query);
             scratch = malloc(len);
@@ -213,8 +256,6 @@ main(int argc, char **argv)
         break;
 
     case IMS_ROUTE_PATCH:
-        printf("route: patch\n");
-
         if (!ims_uuid_is_canonical(image_id.data, image_id.len)) {
             ims_reject(&v, 400, IMS_IMG_0066,
                        "The image ID in the path must be a canonical UUID.");
@@ -244,8 +285,7 @@ main(int argc, char **argv)
         free(body);
         break;
 
-    default:
-        printf("route: none (forwarded untouched)\n");
+    default: /* IMS_ROUTE_OTHER */
         break;
     }
 
@@ -292,6 +332,9 @@ usage(FILE *f)
         "\n"
         "  -t, --content-type TYPE          a Content-Type header (repeat\n"
         "                                   for several headers)\n"
+        "  -H, --header 'NAME: VALUE'       any request header (repeat);\n"
+        "                                   Content-Type as with -t\n"
+        "  --api-prefix PATH                like ims_api_prefix\n"
         "  --system-attributes NAME|~RE     like ims_system_attributes\n"
         "  --editable-attributes NAME|~RE   like ims_editable_attributes\n"
         "  --forbidden-status 400|403       like ims_forbidden_status\n"
@@ -482,16 +525,63 @@ read_body(const char *path, size_t *len)
 }
 
 
-static int
-hex(char ch)
+/*
+ * -H "Name: value", as a client would send it: what the route model reads
+ * of it (a Content-Type is one of the Content-Type headers, as with -t).
+ */
+
+static void
+add_header(ims_request_t *rq, char *header, const char **types,
+    size_t *ntypes)
 {
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0';
+    char    *colon, *value, *p;
+    size_t   i, len;
+
+    colon = strchr(header, ':');
+
+    if (colon == NULL || colon == header) {
+        die("-H takes \"Name: value\", not \"%s\"", header);
     }
 
-    ch |= 0x20;
+    len = (size_t) (colon - header);
 
-    return (ch >= 'a' && ch <= 'f') ? ch - 'a' + 10 : -1;
+    for (value = colon + 1; *value == ' ' || *value == '\t'; value++) {
+        /* void */
+    }
+
+    for (p = value + strlen(value);
+         p > value && (p[-1] == ' ' || p[-1] == '\t');
+         p--)
+    {
+        /* void */
+    }
+
+    *p = '\0';
+
+    /* header names are matched lowercase, as nginx keeps them */
+    for (i = 0; i < len; i++) {
+        if (header[i] >= 'A' && header[i] <= 'Z') {
+            header[i] |= 0x20;
+        }
+    }
+
+    switch (ims_route_header((const ims_uchar_t *) header, len)) {
+
+    case IMS_HEADER_CONTENT_TYPE:
+        if (*ntypes == IMS_CHECK_MAX_TYPES) {
+            die("too many Content-Type values", NULL);
+        }
+
+        types[(*ntypes)++] = value;
+        break;
+
+    case IMS_HEADER_OVERRIDE:
+        rq->override_header = 1;
+        break;
+
+    default: /* IMS_HEADER_OTHER: Accept and the like change nothing */
+        break;
+    }
 }
 
 
@@ -512,7 +602,7 @@ normalize_path(char *path)
 
     for (s = d = path; *s; s++) {
         if (*s == '%') {
-            if ((hi = hex(s[1])) < 0 || (lo = hex(s[2])) < 0) {
+            if ((hi = ims_hex(s[1])) < 0 || (lo = ims_hex(s[2])) < 0) {
                 die("invalid percent-encoding in \"%s\"", path);
             }
 

@@ -40,6 +40,21 @@ static const query_case_t  query_cases[] = {
     { "%6Cimit=x", E0017 },
     { "limit=%35", OK },
     { "limit=5;limit=x", E0017 },
+    { "limit=5;limit=6", E0017 },
+    { "foo=1;visibility=all", E0017 },
+    { "foo=1;__imagetype=Gold", E0024 },
+    { "limit=1;x=2", OK },
+    { "limit=5;", OK },
+    { ";limit=5;;__os_bit=64;&", OK },
+    { "__imagetype=gold;__imagetype=gold", E0024 },
+    { "visibility=shared;member_status=accepted", OK },
+    { "visibility=public;member_status=accepted", E0017 },
+    { "sort=name:asc;sort_key=name", E0017 },
+    { "tag=a;b", OK },
+    { "name=a%3Bb", OK },
+    { "name=eq:a%3Bvisibility=all", OK },
+    { "x=%3B__imagetype=Gold", OK },
+    { "x=1;%5F_imagetype=Gold", E0024 },
     { "limit=%zz", E0017 },
     { "limit=5%", E0017 },
     { "limit=5%4", E0017 },
@@ -365,7 +380,7 @@ test_query_escape_everywhere(const ims_query_conf_t *conf)
 
 
 /*
- * The splitter stops at "&", "=", "%", "+" and non-ASCII bytes, sixteen
+ * The splitter stops at "&", ";", "=", "%", "+" and non-ASCII bytes, sixteen
  * bytes at a time: an unknown parameter of growing length moves each of
  * them through every position of a block and of the tail after it.
  */
@@ -384,6 +399,12 @@ test_query_split_everywhere(const ims_query_conf_t *conf)
         /* a missed "&" or "=" hides the bad value in the unknown one */
         snprintf(query, sizeof(query), "p%s=1&__imagetype=Gold", pad);
         run_query(conf, query, E0024, what);
+
+        /* the backend splits on ";" as well */
+        snprintf(query, sizeof(query), "p%s=1;__imagetype=Gold", pad);
+        run_query(conf, query, E0024, what);
+        snprintf(query, sizeof(query), "p%s=1;visibility=all", pad);
+        run_query(conf, query, E0017, what);
 
         /* a missed "+" leaves "Red+Hat", which is not a platform */
         snprintf(query, sizeof(query), "p%s=1&__platform=Red+Hat", pad);

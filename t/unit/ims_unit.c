@@ -692,44 +692,341 @@ test_media_types(void)
 }
 
 
+/*
+ * The route model (docs/rules.md, "Routes"): every spelling the backend
+ * routes to the image update or the list, and the near misses beside
+ * each.  "I" stands for the image id; the expected id is checked too.
+ */
+
+#define ID  "33ad552d-1149-471c-8190-ff6776174a00"
+
 static void
 test_routes(void)
 {
-    size_t         i;
-    ims_str_t      id;
-    ims_route_t    route;
+    size_t             i;
+    ims_str_t          id;
+    ims_route_t        route;
+    ims_request_t      rq;
+    ims_verdict_t      v;
+    ims_route_conf_t   none, image;
     static const struct {
-        const char   *method;
-        const char   *path;
-        ims_route_t   route;
+        const char    *method;
+        const char    *path;
+        int            prefix;      /* judged with ims_api_prefix /image */
+        ims_route_t    route;
     } cases[] = {
-        { "PATCH", "/v2/images/x", IMS_ROUTE_PATCH },
-        { "PATCH", "/v2/images/x/", IMS_ROUTE_NONE },
-        { "PATCH", "/v2/images/x/file", IMS_ROUTE_NONE },
-        { "PATCH", "/v2/images/", IMS_ROUTE_NONE },
-        { "PATCH", "/v2/images", IMS_ROUTE_NONE },
-        { "PUT", "/v2/images/x", IMS_ROUTE_NONE },
-        { "GET", "/v2/images/x", IMS_ROUTE_NONE },
-        { "GET", "/v2/cloudimages", IMS_ROUTE_QUERY },
-        { "HEAD", "/v2/cloudimages", IMS_ROUTE_QUERY },
-        { "POST", "/v2/cloudimages", IMS_ROUTE_NONE },
-        { "GET", "/v2/cloudimages/", IMS_ROUTE_NONE },
-        { "GET", "/v2/cloudimagesx", IMS_ROUTE_NONE },
+        { "PATCH", "/v2/images/" ID, 0, IMS_ROUTE_PATCH },
+        { "PATCH", "/v2.0/images/" ID, 0, IMS_ROUTE_PATCH },
+        { "PATCH", "/v2.1/images/" ID, 0, IMS_ROUTE_PATCH },
+        { "PATCH", "/v2.15/images/" ID, 0, IMS_ROUTE_PATCH },
+        { "PATCH", "/v2.999/images/" ID, 0, IMS_ROUTE_PATCH },
+        { "PATCH", "/images/" ID, 0, IMS_ROUTE_PATCH },
+        { "PATCH", "//v2.1/images/" ID, 0, IMS_ROUTE_PATCH },
+        { "PATCH", "///images/" ID, 0, IMS_ROUTE_PATCH },
+        { "PATCH", "v2/images/" ID, 0, IMS_ROUTE_PATCH },
+        { "PATCH", "/v2/images/x", 0, IMS_ROUTE_PATCH },
+        { "PATCH", "/v2/images/" ID "/", 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2.1/images/" ID "/", 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/images/" ID "/", 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2/images/" ID "/file", 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2/images/" ID "/tags/x", 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2/images/", 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2/images", 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/images/", 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2./images/" ID, 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2.x/images/" ID, 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2.1x/images/" ID, 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2-1/images/" ID, 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v3/images/" ID, 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v1/images/" ID, 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/V2/images/" ID, 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2.1images/" ID, 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2images/" ID, 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/imagesX/" ID, 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/Images/" ID, 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2/v2/images/" ID, 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2//images/" ID, 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/x/v2/images/" ID, 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/image/v2/images/" ID, 0, IMS_ROUTE_OTHER },
+        { "PUT", "/v2/images/" ID, 0, IMS_ROUTE_OTHER },
+        { "POST", "/v2.1/images/" ID, 0, IMS_ROUTE_OTHER },
+        { "GET", "/v2/images/" ID, 0, IMS_ROUTE_OTHER },
+        { "PATC", "/v2/images/" ID, 0, IMS_ROUTE_OTHER },
+        { "PATCHX", "/v2/images/" ID, 0, IMS_ROUTE_OTHER },
+        { "GET", "/v2/cloudimages", 0, IMS_ROUTE_QUERY },
+        { "HEAD", "/v2/cloudimages", 0, IMS_ROUTE_QUERY },
+        { "GET", "/v2.1/cloudimages", 0, IMS_ROUTE_QUERY },
+        { "GET", "/v2.16/cloudimages", 0, IMS_ROUTE_QUERY },
+        { "GET", "/cloudimages", 0, IMS_ROUTE_QUERY },
+        { "HEAD", "//cloudimages", 0, IMS_ROUTE_QUERY },
+        { "GET", "//v2.1/cloudimages", 0, IMS_ROUTE_QUERY },
+        { "POST", "/v2/cloudimages", 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2/cloudimages", 0, IMS_ROUTE_OTHER },
+        { "GET", "/v2/cloudimages/", 0, IMS_ROUTE_OTHER },
+        { "GET", "/v2.1/cloudimages/", 0, IMS_ROUTE_OTHER },
+        { "GET", "/cloudimages/", 0, IMS_ROUTE_OTHER },
+        { "GET", "/v2/cloudimagesx", 0, IMS_ROUTE_OTHER },
+        { "GET", "/v2/cloudimagea", 0, IMS_ROUTE_OTHER },
+        { "GET", "/v2/cloudimage", 0, IMS_ROUTE_OTHER },
+        { "GET", "/v2./cloudimages", 0, IMS_ROUTE_OTHER },
+        { "GET", "/v3/cloudimages", 0, IMS_ROUTE_OTHER },
+        { "GET", "/v2.1cloudimages", 0, IMS_ROUTE_OTHER },
+        { "GET", "/v2/images", 0, IMS_ROUTE_OTHER },
+        { "GET", "/", 0, IMS_ROUTE_OTHER },
+        { "GET", "", 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/image/v2/images/" ID, 1, IMS_ROUTE_PATCH },
+        { "PATCH", "/image/v2.1/images/" ID, 1, IMS_ROUTE_PATCH },
+        { "PATCH", "/image/images/" ID, 1, IMS_ROUTE_PATCH },
+        { "PATCH", "//image//v2/images/" ID, 1, IMS_ROUTE_PATCH },
+        { "PATCH", "/v2/images/" ID, 1, IMS_ROUTE_PATCH },
+        { "PATCH", "/images/" ID, 1, IMS_ROUTE_PATCH },
+        { "GET", "/image/v2/cloudimages", 1, IMS_ROUTE_QUERY },
+        { "GET", "/image/cloudimages", 1, IMS_ROUTE_QUERY },
+        { "GET", "/image", 1, IMS_ROUTE_OTHER },
+        { "GET", "/image/", 1, IMS_ROUTE_OTHER },
+        { "PATCH", "/imagex/v2/images/" ID, 1, IMS_ROUTE_OTHER },
+        { "PATCH", "/imag/v2/images/" ID, 1, IMS_ROUTE_OTHER },
+        { "PATCH", "/image/v2/images/" ID "/", 1, IMS_ROUTE_OTHER },
+        { "PATCH", "/x/image/v2/images/" ID, 1, IMS_ROUTE_OTHER },
+        { "PATCH", "/image/image/v2/images/" ID, 1, IMS_ROUTE_OTHER },
     };
 
+    memset(&none, 0, sizeof(ims_route_conf_t));
+    check(ims_route_conf_set_prefix(&image, (const ims_uchar_t *) "/image/",
+                                    7) == 0
+          && image.prefix.len == 5
+          && memcmp(image.prefix.data, "image", 5) == 0,
+          "route prefix", "/image/", NULL);
+
+    memset(&rq, 0, sizeof(ims_request_t));
+
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        route = ims_route((const ims_uchar_t *) cases[i].method,
-                          strlen(cases[i].method),
-                          (const ims_uchar_t *) cases[i].path,
-                          strlen(cases[i].path), &id);
+        rq.method.data = (const ims_uchar_t *) cases[i].method;
+        rq.method.len = strlen(cases[i].method);
+        rq.path.data = (const ims_uchar_t *) cases[i].path;
+        rq.path.len = strlen(cases[i].path);
 
-        check(route == cases[i].route, "route", cases[i].path,
-              cases[i].method);
+        id.data = NULL;
+        id.len = 0;
 
-        if (route == IMS_ROUTE_PATCH) {
+        route = ims_route(cases[i].prefix ? &image : &none, &rq, &id, &v);
+
+        check(route == cases[i].route && v.status == 0, "route",
+              cases[i].path, cases[i].method);
+
+        if (route != IMS_ROUTE_PATCH) {
+            continue;
+        }
+
+        if (strstr(cases[i].path, ID)) {
+            check(id.len == 36 && memcmp(id.data, ID, 36) == 0,
+                  "route image id", cases[i].path, NULL);
+
+        } else {
             check(id.len == 1 && id.data[0] == 'x', "route image id",
                   cases[i].path, NULL);
         }
+    }
+}
+
+
+/*
+ * Method override (docs/rules.md, "Method override"): refused on every
+ * route, in the query (split on "&" and ";", "+" and "%XX" decoded as the
+ * backend decodes them), from a form POST and from the three headers.
+ */
+
+static void
+test_method_override(void)
+{
+    size_t             i;
+    ims_str_t          id;
+    ims_request_t      rq;
+    ims_verdict_t      v;
+    ims_route_conf_t   none;
+    static const struct {
+        const char    *method;
+        const char    *path;
+        const char    *args;
+        const char    *content_type;
+        unsigned       header;
+        int            reject;
+        const char    *detail;      /* a fragment of the message */
+    } cases[] = {
+        { "POST", "/v2/images/" ID, "_method=PATCH", "", 0, 1, "'_method'" },
+        { "PUT", "/v2/images/" ID, "_method=PATCH", "", 0, 1, "'_method'" },
+        { "DELETE", "/v2/images/" ID, "_method=patch", "", 0, 1,
+          "'_method'" },
+        { "GET", "/v2/images/" ID, "_method=OPTIONS", "", 0, 1,
+          "'_method'" },
+        { "PATCH", "/v2/images/" ID, "_method=PATCH", "", 0, 1, "'_method'" },
+        { "DELETE", "/v2/cloudimages", "_method=GET&member_status=all", "",
+          0, 1, "'_method'" },
+        { "GET", "/v2/cloudimages", "_method=GET", "", 0, 1, "'_method'" },
+        { "POST", "/x", "a=1;_method=PATCH", "", 0, 1, "'_method'" },
+        { "POST", "/x", "a=1&_method=PATCH", "", 0, 1, "'_method'" },
+        { "POST", "/x", "a=1&_method", "", 0, 1, "'_method'" },
+        { "POST", "/x", "_method=", "", 0, 1, "'_method'" },
+        { "POST", "/x", "%5Fmethod=PATCH", "", 0, 1, "'_method'" },
+        { "POST", "/x", "%5fmethod=PATCH", "", 0, 1, "'_method'" },
+        { "POST", "/x", "_m%65thod=PATCH", "", 0, 1, "'_method'" },
+        { "POST", "/x", "%5F%6D%65%74%68%6F%64=PATCH", "", 0, 1,
+          "'_method'" },
+        { "POST", "/x", "a=%zz;_method=PATCH", "", 0, 1, "'_method'" },
+        { "POST", "/x", "x=1;;_method=PATCH;", "", 0, 1, "'_method'" },
+        { "POST", "/x", "_method=PATCH&_method=GET", "", 0, 1, "'_method'" },
+        { "POST", "/x", "a=_method", "", 0, 0, NULL },
+        { "POST", "/x", "a=1&b=_method=PATCH", "", 0, 0, NULL },
+        { "POST", "/x", "x_method=PATCH", "", 0, 0, NULL },
+        { "POST", "/x", "_methodx=PATCH", "", 0, 0, NULL },
+        { "POST", "/x", "_metho=PATCH", "", 0, 0, NULL },
+        { "POST", "/x", "_method%3D=PATCH", "", 0, 0, NULL },
+        { "POST", "/x", "+_method=PATCH", "", 0, 0, NULL },
+        { "POST", "/x", "_method+=PATCH", "", 0, 0, NULL },
+        { "POST", "/x", "%5Gmethod=PATCH", "", 0, 0, NULL },
+        { "POST", "/x", "_METHOD=PATCH", "", 0, 0, NULL },
+        { "POST", "/x", "method=PATCH", "", 0, 0, NULL },
+        { "POST", "/x", "%", "", 0, 0, NULL },
+        { "POST", "/x", "%5", "", 0, 0, NULL },
+        { "POST", "/v2/images", "", "application/x-www-form-urlencoded", 0,
+          1, "form" },
+        { "POST", "/v2/images/" ID, "",
+          "Application/X-WWW-Form-Urlencoded; charset=utf-8", 0, 1, "form" },
+        { "POST", "/x", "", "multipart/form-data; boundary=x", 0, 1,
+          "form" },
+        { "POST", "/x", "", " multipart/form-data ;boundary=x", 0, 1,
+          "form" },
+        { "POST", "/x", "", "MULTIPART/FORM-DATA", 0, 1, "form" },
+        { "PUT", "/x", "", "application/x-www-form-urlencoded", 0, 0, NULL },
+        { "PATCH", "/x", "", "multipart/form-data", 0, 0, NULL },
+        { "POST", "/x", "", "application/json", 0, 0, NULL },
+        { "POST", "/x", "", "multipart/form-datax", 0, 0, NULL },
+        { "POST", "/x", "", "multipart/form-dat", 0, 0, NULL },
+        { "POST", "/x", "", "multipart/mixed", 0, 0, NULL },
+        { "POST", "/x", "", "", 0, 0, NULL },
+        { "GET", "/x", "", "", 1, 1, "X-HTTP-Method-Override" },
+        { "PATCH", "/v2/images/" ID, "", "", 1, 1, "X-HTTP-Method-Override" },
+        { "GET", "/v2/cloudimages", "limit=1", "", 1, 1,
+          "X-HTTP-Method-Override" },
+        { "GET", "/v2/cloudimages", "limit=1", "", 0, 0, NULL },
+    };
+
+    memset(&none, 0, sizeof(ims_route_conf_t));
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(&rq, 0, sizeof(ims_request_t));
+        rq.method.data = (const ims_uchar_t *) cases[i].method;
+        rq.method.len = strlen(cases[i].method);
+        rq.path.data = (const ims_uchar_t *) cases[i].path;
+        rq.path.len = strlen(cases[i].path);
+        rq.args.data = (const ims_uchar_t *) cases[i].args;
+        rq.args.len = strlen(cases[i].args);
+        rq.content_type.data = (const ims_uchar_t *) cases[i].content_type;
+        rq.content_type.len = strlen(cases[i].content_type);
+        rq.override_header = cases[i].header;
+
+        (void) ims_route(&none, &rq, &id, &v);
+
+        if (!cases[i].reject) {
+            check(v.status == 0, "no method override", cases[i].args,
+                  cases[i].content_type);
+            continue;
+        }
+
+        check(v.status == 400 && v.code == IMS_IMG_0017
+              && strstr(v.detail, "Method override is not supported")
+              && strstr(v.detail, cases[i].detail),
+              "method override refused", cases[i].args, v.detail);
+    }
+
+    check(ims_method_override_in_query((const ims_uchar_t *) "_method", 7)
+          && !ims_method_override_in_query((const ims_uchar_t *) "_metho", 6),
+          "override in a query of 7 and 6 bytes", "_method", NULL);
+}
+
+
+/* the headers the route model reads, by their lowercase names */
+
+static void
+test_route_headers(void)
+{
+    size_t  i;
+    static const struct {
+        const char    *name;
+        ims_header_t   kind;
+    } cases[] = {
+        { "content-type", IMS_HEADER_CONTENT_TYPE },
+        { "x-http-method-override", IMS_HEADER_OVERRIDE },
+        { "x-http-method", IMS_HEADER_OVERRIDE },
+        { "x-method-override", IMS_HEADER_OVERRIDE },
+        { "content-typf", IMS_HEADER_OTHER },
+        { "content-length", IMS_HEADER_OTHER },
+        { "x-http-methoe", IMS_HEADER_OTHER },
+        { "x-http-method-overridf", IMS_HEADER_OTHER },
+        { "x-method-overridf", IMS_HEADER_OTHER },
+        { "x-http-methods", IMS_HEADER_OTHER },
+        { "accept", IMS_HEADER_OTHER },
+        { "", IMS_HEADER_OTHER },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        check(ims_route_header((const ims_uchar_t *) cases[i].name,
+                               strlen(cases[i].name)) == cases[i].kind,
+              "header kind", cases[i].name, NULL);
+    }
+}
+
+
+/* ims_api_prefix values: kept without their slashes, or refused */
+
+static void
+test_route_prefix(void)
+{
+    size_t            i;
+    ims_route_conf_t  conf;
+    static const struct {
+        const char  *value;
+        const char  *kept;          /* NULL: refused */
+    } cases[] = {
+        { "/image", "image" },
+        { "/image/", "image" },
+        { "//image//", "image" },
+        { "/a/b", "a/b" },
+        { "/a.b/c-d_e", "a.b/c-d_e" },
+        { "/...", "..." },
+        { "/", "" },
+        { "", "" },
+        { "/a//b", NULL },
+        { "/./a", NULL },
+        { "/a/.", NULL },
+        { "/..", NULL },
+        { "/a/../b", NULL },
+        { "/a b", NULL },
+        { "/a%20b", NULL },
+        { "/a?b", NULL },
+        { "/a#b", NULL },
+        { "/a\tb", NULL },
+        { "/a\x7f", NULL },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(&conf, 0, sizeof(ims_route_conf_t));
+
+        if (cases[i].kept == NULL) {
+            check(ims_route_conf_set_prefix(&conf,
+                                      (const ims_uchar_t *) cases[i].value,
+                                      strlen(cases[i].value)) != 0,
+                  "prefix refused", cases[i].value, NULL);
+            continue;
+        }
+
+        check(ims_route_conf_set_prefix(&conf,
+                                       (const ims_uchar_t *) cases[i].value,
+                                       strlen(cases[i].value)) == 0
+              && conf.prefix.len == strlen(cases[i].kept)
+              && memcmp(conf.prefix.data, cases[i].kept,
+                        conf.prefix.len) == 0,
+              "prefix kept", cases[i].value, cases[i].kept);
     }
 }
 
@@ -988,6 +1285,9 @@ main(void)
     test_media_types();
     test_text();
     test_routes();
+    test_method_override();
+    test_route_headers();
+    test_route_prefix();
     test_policy();
     test_query();
     test_stream();
