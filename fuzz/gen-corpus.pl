@@ -1,9 +1,10 @@
 #!/usr/bin/perl
 
-# Seed corpora for the libFuzzer harnesses, from the examples of the spec:
-# the request bodies of spec/ims-update-image*.md, the cases that
-# spec/gateway-rules.md names in sections 2 (Content-Type), 3 (body) and 4
-# (query), and the queries of spec/ims-query-images.md.
+# Seed corpora for the libFuzzer harnesses, from documented examples: the
+# request bodies of the IMS API reference's "Updating Image Information
+# (Native OpenStack API)", the cases that docs/rules.md names under
+# "Content-Type", "Body" and "Query", and the queries of the IMS API
+# reference's "Querying Images".
 #
 #   perl fuzz/gen-corpus.pl fuzz/corpus
 #
@@ -34,7 +35,7 @@ sub op20 {
 
 # [ name, v2.1 body, v2.0 body or undef ]
 my @patch = (
-    # the spec's own examples, whitespace as printed
+    # the IMS API reference's own examples, whitespace as printed
     [ 'spec-v21', qq([\n     {\n         "op": "replace",\n)
                   . qq(         "path": "/name",\n)
                   . qq(         "value": "test01"\n     }\n]     \n),
@@ -50,7 +51,7 @@ my @patch = (
       '[{"op": "add","path": "/a", "value":"x"},'
       . '{"op":"add", "path":"/b","value": "y" }]', undef ],
 
-    # 3.1 document
+    # docs/rules.md, "Body": document
     [ 'empty', '', '' ],
     [ 'blank', " \r\n\t", undef ],
     [ 'empty-array', '[]', undef ],
@@ -78,7 +79,7 @@ my @patch = (
                      . '123456789012345678901234567890,-0.0e-5,1E+2]}]',
       undef ],
 
-    # 3.2 operation objects
+    # docs/rules.md, "Body": operations
     [ 'move', '[' . op21('move', '/x') . ']', undef ],
     [ 'op-case', '[' . op21('Add', '/x', '"y"') . ']', undef ],
     [ 'op-number', '[{"op":1,"path":"/x"}]', undef ],
@@ -93,7 +94,7 @@ my @patch = (
     [ 'path-number', '[{"op":"add","path":1,"value":"y"}]',
       '[{"add":1,"value":"y"}]' ],
 
-    # 3.3 paths
+    # docs/rules.md, "Body": paths
     [ 'escaped-path', '[' . op21('replace', '/\u006eame', '"x"') . ']',
       '[' . op20('replace', '/\u006eame', '"x"') . ']' ],
     [ 'tilde', '[' . op21('add', '/a~1b', '"x"') . ','
@@ -112,7 +113,7 @@ my @patch = (
     [ 'control-name', '[' . op21('add', '/x\u0000y', '"y"') . ']', undef ],
     [ 'long-name', '[' . op21('add', '/' . ('n' x 256), '"y"') . ']', undef ],
 
-    # 3.4 attributes
+    # docs/rules.md, "Body": attributes
     [ 'name-ok', '[' . op21('replace', '/name', '"Ubuntu 20.04_x-1"') . ']',
       '[' . op20('replace', '/name', '"Ubuntu 20.04_x-1"') . ']' ],
     [ 'name-cjk', '[' . op21('replace', '/name', "\"\xe6\xb5\x8b\xe8\xaf\x95"
@@ -212,7 +213,7 @@ my @media = (
 
 # [ name, query, reject unknown ]
 my @query = (
-    # spec/ims-query-images.md
+    # the IMS API reference, "Querying Images"
     [ 'spec-1', '__imagetype=gold&sort_key=name&limit=1' ],
     [ 'spec-2', '__imagetype=gold&visibility=public&protected=true' ],
     [ 'spec-3', 'owner=0f6e3b5c2a4d4e8f9a1b2c3d4e5f6a7b' ],
@@ -223,7 +224,7 @@ my @query = (
     [ 'spec-6', 'member_status=pending&visibility=shared&__imagetype=shared'
     ],
 
-    # gateway-rules.md section 4
+    # docs/rules.md, "Query"
     [ 'semicolon', 'limit=5;limit=x' ],
     [ 'escaped-name', '%6cimit=5&%6Eame=a+b' ],
     [ 'bad-escape', 'name=%zz' ],

@@ -1,6 +1,6 @@
 
 /*
- * The built-in system-attribute catalog (gateway-rules.md, 3.4): every
+ * The built-in system-attribute catalog (docs/rules.md, "Body"): every
  * attribute of the IMS response tables plus Glance's own.  Any operation on
  * one of them is rejected with IMG.0105.
  */

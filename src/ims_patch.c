@@ -1,7 +1,7 @@
 
 /*
- * The PATCH body gate (gateway-rules.md, section 3): operation shape for
- * both dialects, JSON-pointer paths, and the attribute rules.
+ * The PATCH body gate (docs/rules.md, "Body"): operation shape for both
+ * dialects, JSON-pointer paths, and the attribute rules.
  */
 
 

@@ -1,9 +1,10 @@
 #!/usr/bin/perl
 
-# The body gate through nginx (gateway-rules.md, sections 1, 3 and 5): one
-# table row per rule, both dialects, every system attribute.  An accepted
-# patch reaches the recording upstream byte-for-byte with the canonical
-# Content-Type; a rejected one gets the IMS error and never reaches it.
+# The body gate through nginx (docs/rules.md, "Routes", "Body" and
+# "Errors and forwarding"): one table row per rule, both dialects, every
+# system attribute.  An accepted patch reaches the recording upstream
+# byte-for-byte with the canonical Content-Type; a rejected one gets the
+# IMS error and never reaches it.
 
 use strict;
 use warnings;
@@ -21,8 +22,8 @@ my $ID = '33ad552d-1149-471c-8190-ff6776174a00';
 my $V21 = 'application/openstack-images-v2.1-json-patch';
 my $V20 = 'application/openstack-images-v2.0-json-patch';
 
-# every system attribute of the spec's catalog, copied from the spec so
-# that the C table is checked against it
+# every system attribute of the catalog in docs/rules.md, "Body", copied
+# from there so that the C table is checked against it
 my @SYSTEM = qw(id status owner file self schema size virtual_size checksum
     created_at updated_at deleted deleted_at active_at visibility protected
     tags container_format disk_format min_ram max_ram min_disk locations
@@ -49,7 +50,7 @@ sub op20 { my ($op, $path, @v) = @_;
 
 # [ dialect, body, status, code ]
 my @cases = (
-    # 3.1 document
+    # docs/rules.md, "Body": document
     [ $V21, '', 400, 'IMG.0007' ],
     [ $V21, " \r\n\t", 400, 'IMG.0007' ],
     [ $V21, '[]', 200 ],
@@ -75,7 +76,7 @@ my @cases = (
     [ $V21, '[' . join(',', (op21('remove', '/x')) x 1001) . ']',
       400, 'IMG.0001' ],
 
-    # 3.2 operations
+    # docs/rules.md, "Body": operations
     [ $V21, '[' . op21('replace', '/name', '"ok"') . ']', 200 ],
     [ $V21, '[' . op21('move', '/name', '"ok"') . ']', 400, 'IMG.0001' ],
     [ $V21, '[' . op21('Replace', '/name', '"ok"') . ']', 400, 'IMG.0001' ],
@@ -94,7 +95,7 @@ my @cases = (
     [ $V20, '[{"add":"/x","remove":"/y","value":"v"}]', 400, 'IMG.0001' ],
     [ $V20, '[{"replace":null,"value":"v"}]', 400, 'IMG.0001' ],
 
-    # 3.3 paths
+    # docs/rules.md, "Body": paths
     [ $V21, '[' . op21('add', 'x', '"v"') . ']', 400, 'IMG.0001' ],
     [ $V21, '[' . op21('add', '/', '"v"') . ']', 400, 'IMG.0001' ],
     [ $V21, '[' . op21('add', '/a/b', '"v"') . ']', 400, 'IMG.0001' ],
@@ -119,7 +120,7 @@ my @cases = (
     [ $V21, '[' . op21('add', '/' . 'a' x 256, '"v"') . ']',
       400, 'IMG.0001' ],
 
-    # 3.4 name
+    # docs/rules.md, "Body": attributes, name
     [ $V21, '[' . op21('replace', '/name', 'null') . ']', 400, 'IMG.0013' ],
     [ $V21, '[' . op21('replace', '/name', '""') . ']', 400, 'IMG.0013' ],
     [ $V21, '[' . op21('remove', '/name') . ']', 400, 'IMG.0013' ],
@@ -138,7 +139,7 @@ my @cases = (
       400, 'IMG.0003' ],
     [ $V21, '[' . op21('replace', '/NAME', '" any "') . ']', 200 ],
 
-    # 3.4 __description
+    # docs/rules.md, "Body": attributes, __description
     [ $V21, '[' . op21('add', '/__description', '""') . ']', 200 ],
     [ $V21, '[' . op21('remove', '/__description') . ']', 200 ],
     [ $V21, '[' . op21('add', '/__description', '"' . 'd' x 1024 . '"')
@@ -152,7 +153,7 @@ my @cases = (
     [ $V21, '[' . op21('add', '/__description', '"<script>"') . ']',
       400, 'IMG.0054' ],
 
-    # 3.4 custom attributes
+    # docs/rules.md, "Body": attributes, custom attributes
     [ $V21, '[' . op21('add', '/custom', '"v"') . ']', 200 ],
     [ $V21, '[' . op21('add', '/custom', '1') . ']', 400, 'IMG.0001' ],
     [ $V21, '[' . op21('add', '/custom', 'true') . ']', 400, 'IMG.0001' ],

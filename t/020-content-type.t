@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 
-# The Content-Type gate (gateway-rules.md, section 2): every class of
+# The Content-Type gate (docs/rules.md, "Content-Type"): every class of
 # variant.  Accepted ones reach the upstream with exactly one Content-Type,
 # the canonical lowercase type; rejected ones get 415 with Accept-Patch
 # before the body is read, and never reach the upstream.

@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 
-# Operator controls (gateway-rules.md, section 6) through nginx: monitor
+# Operator controls (docs/rules.md, "Configuration") through nginx: monitor
 # mode, the attribute policy (ims_system_attributes, ims_editable_attributes),
 # ims_forbidden_status, the limit directives at and over their boundaries,
 # ims_name_pattern, ims_description_forbidden_chars, ims_log_level, the
