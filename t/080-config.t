@@ -146,6 +146,7 @@ my %duplicate = (
     ims_description_max_length      => ['64', '32'],
     ims_name_pattern                => ['"[a-z]+"', '"[0-9]+"'],
     ims_description_forbidden_chars => ['"#"', '"<>"'],
+    ims_api_prefix                  => ['/image', 'off'],
 );
 
 for my $name (sort keys %duplicate) {
@@ -242,11 +243,32 @@ fails_ok("events {}\nhttp {\n    ims_description_forbidden_chars \"\xff\";"
          '"ims_description_forbidden_chars" must be at most 32 '
          . 'characters of UTF-8', 'ims_description_forbidden_chars, http only');
 
+### ims_api_prefix
+
+for my $value (qw(/image /image/ //image// /a/b/c /image-api.v2 off OFF-not)) {
+    next if $value eq 'OFF-not';
+    passes_ok(conf(http => "    ims_api_prefix $value;",
+                   location => '            ims_api_prefix off;'),
+              "ims_api_prefix $value");
+}
+for my $value (qw(image / // /a//b /./a /a/.. /a%20b /a?b Off), '"/a b"',
+               '"/a#b"') {
+    (my $shown = $value) =~ s/^"(.*)"$/$1/;
+    fails_ok(conf(server => "        ims_api_prefix $value;    #!"),
+             qq{"ims_api_prefix" must be "off" or a path such as "/image" }
+             . qq{(plain segments, no ".", "..", "%", "?" or "#"), }
+             . qq{not "$shown"}, "ims_api_prefix $value");
+}
+fails_ok(conf(server => "        ims_api_prefix /a /b;    #!"),
+         'invalid number of arguments in "ims_api_prefix" directive',
+         'ims_api_prefix with two arguments');
+
 ### contexts
 
-for my $name (qw(ims_gateway ims_max_depth ims_system_attributes)) {
+for my $name (qw(ims_gateway ims_max_depth ims_system_attributes
+                ims_api_prefix)) {
     my $value = $name eq 'ims_gateway' ? 'on' : $name eq 'ims_max_depth'
-              ? '8' : 'x';
+              ? '8' : $name eq 'ims_api_prefix' ? '/image' : 'x';
     fails_ok(conf(main => "$name $value;    #!"),
              qq{"$name" directive is not allowed here}, "$name in main");
     fails_ok(conf(location => "            if (\$arg_x) { $name $value; }    #!"),
