@@ -530,6 +530,13 @@ sub patch { (method => 'PATCH', uri => "/v2/images/$UUID",
     is(error_code($r), 'IMG.0105', 'pool: IMG.0105');
     $r = client($api, method => 'GET', uri => '/v2/cloudimages?limit=x');
     is(error_code($r), 'IMG.0017', 'pool: query gate on');
+
+    # the gateway is on for the server: every alias is judged
+    $r = client($api, patch($V21, $FORBIDDEN), uri => "/v2.1/images/$UUID");
+    is(error_code($r), 'IMG.0105', 'pool: /v2.1 alias judged');
+    $r = client($api, method => 'POST', uri => "/v2/images/$UUID/file"
+                                              . '?_method=PATCH');
+    is(error_code($r), 'IMG.0017', 'pool: override refused on /file too');
     is(upstream_count($e), $before, 'pool: rejects not forwarded');
 
     $r = client($api, patch($V21, $BIG));
@@ -570,6 +577,13 @@ sub patch { (method => 'PATCH', uri => "/v2/images/$UUID",
     $r = client($api, method => 'GET', uri => '/v2/cloudimages?__imagetype=x');
     is($r->{status}, 400, 'rollout: the switched location enforces');
     is(error_code($r), 'IMG.0024', 'rollout: IMG.0024');
+
+    # the switched location covers the aliases of its route
+    for my $uri ('/v2.1/cloudimages?a=1;__imagetype=x',
+                 '/cloudimages?__imagetype=x') {
+        $r = client($api, method => 'GET', uri => $uri);
+        is(error_code($r), 'IMG.0024', "rollout: $uri enforced too");
+    }
 
     $r = client($api, patch($V21, $RENAME));
     is($r->{status}, 200, 'rollout: accepted patch');
