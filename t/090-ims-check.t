@@ -58,6 +58,34 @@ my @cases = (
       [ '--name-pattern', '[a-z]+' ], 'ims_name_pattern [a-z]+;' ],
 );
 
+# [ method, uri, headers, body, expected route, expected code or undef ]:
+# the route model's cases, each expectation written from docs/rules.md
+my $FLIP = '[{"op":"replace","path":"/__imagetype","value":"gold"}]';
+my $VND = 'application/vnd.openstack.images-v2';
+my @routes = (
+    [ 'PATCH', "/v2.1/images/$ID", [ 'Content-Type' => $V21 ], $FLIP,
+      'patch', 'IMG.0105' ],
+    [ 'PATCH', "/%76%32%2e%31/images/$ID", [ 'Content-Type' => $V21 ], $FLIP,
+      'patch', 'IMG.0105' ],
+    [ 'PATCH', "/images/$ID", [ 'Content-Type' => $V21, Accept => $VND ],
+      $FLIP, 'patch', 'IMG.0105' ],
+    [ 'PATCH', "/v2.1/images/$ID", [ 'Content-Type' => $V21 ],
+      '[{"op":"replace","path":"/name","value":"ok"}]', 'patch', undef ],
+    [ 'PATCH', "/v2.x/images/$ID", [ 'Content-Type' => $V21 ], $FLIP,
+      'other', undef ],
+    [ 'POST', "/v2/images/$ID?_method=PATCH", [ 'Content-Type' => $V21 ],
+      $FLIP, 'other', 'IMG.0017' ],
+    [ 'DELETE', '/v2/cloudimages?_method=GET&member_status=all', [], undef,
+      'other', 'IMG.0017' ],
+    [ 'GET', '/v2/cloudimages?limit=1', [ 'X-HTTP-Method-Override' => 'PUT' ],
+      undef, 'query', 'IMG.0017' ],
+    [ 'POST', '/v2/images', [ 'Content-Type' => 'multipart/form-data; b=1' ],
+      '', 'other', 'IMG.0017' ],
+    [ 'GET', '/v2.1/cloudimages?foo=1;visibility=all', [], undef, 'query',
+      'IMG.0017' ],
+    [ 'GET', '/cloudimages?limit=1;__os_bit=64', [], undef, 'query', undef ],
+);
+
 sub run_check {
     my ($c) = @_;
     my ($method, $uri, $types, $body, $opts) = @$c;
@@ -111,6 +139,35 @@ EOF
         is($check->{body}, $r->{body}, "$label: same error body");
     }
 
+    $t->stop;
+}
+
+for my $c (@routes) {
+    my ($method, $uri, $headers, $body, $route, $code) = @$c;
+    my $label = "$method $uri";
+    my @h;
+    for (my $i = 0; $i < @$headers; $i += 2) {
+        push @h, '-H', "$headers->[$i]: $headers->[$i + 1]";
+    }
+
+    my $check = run_check([ $method, $uri, [], $body, \@h ]);
+    like($check->{route}, qr/^\Q$route\E\b/, "$label: route $route");
+    is($check->{exit}, defined $code ? 1 : 0, "$label: exit status");
+    like($check->{body} // '', qr/"code":"\Q$code\E"/, "$label: $code")
+        if defined $code;
+
+    my $t = NgxTest->new(config => <<'EOF');
+        ims_gateway on;
+        location / {
+            proxy_pass http://backend;
+        }
+EOF
+    my $r = $t->request(method => $method, uri => $uri, headers => $headers,
+                        body => $body);
+    is($r->{status}, defined $code ? 400 : 200,
+       "$label: the gateway's status");
+    is($check->{body}, $r->{body}, "$label: the gateway's error body")
+        if defined $code;
     $t->stop;
 }
 
