@@ -114,7 +114,7 @@ static const ims_str_t  ims_q_time_ops[] = {
       max }
 
 
-/* The parameter catalog: one row per parameter of section 4. */
+/* The parameter catalog: one row per parameter of docs/rules.md, "Query". */
 
 static const ims_query_param_t  ims_query_params[] = {
     /* name, type, error code, role, repeatable, eq: operator,

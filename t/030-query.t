@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 
-# The query gate for GET/HEAD /v2/cloudimages (gateway-rules.md, section 4)
+# The query gate for GET/HEAD /v2/cloudimages (docs/rules.md, "Query")
 # through nginx: for every row, an accepted value reaches the upstream with
 # the query string unchanged and a rejected one gets the IMS error without
 # reaching it.  Boundaries are in the unit tests (t/unit/ims_query_unit.c).

@@ -7,7 +7,7 @@
 #   tools/glance.sh stop DIR           SIGTERM the PID in DIR/glance.pid, wait
 #   tools/glance.sh image DIR [NAME]   create a sample image, print its id
 #
-# PORT defaults to 9292. See /work/shared/notes/glance-backend.md.
+# PORT defaults to 9292.
 
 set -eu
 

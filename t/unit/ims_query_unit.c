@@ -1,7 +1,7 @@
 
 /*
- * Unit tests of the query gate: for every row of gateway-rules.md
- * section 4, accepted and rejected values at the boundaries.
+ * Unit tests of the query gate: for every row of docs/rules.md, "Query",
+ * accepted and rejected values at the boundaries.
  */
 
 

@@ -1,7 +1,7 @@
 
 /*
  * Unit tests of the validation core, table-driven: one row per rule of
- * gateway-rules.md.  Prints "N passed, N failed" and exits non-zero on any
+ * docs/rules.md.  Prints "N passed, N failed" and exits non-zero on any
  * failure.
  */
 
