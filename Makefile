@@ -26,7 +26,7 @@ UNIT_SRCS   := $(wildcard t/unit/*.c)
 
 DEPS_BUILD  := nginx nginx-dev libjansson-dev libpcre2-dev build-essential \
                dpkg-dev
-DEPS_TEST   := curl nghttp2-client perl python3-glance
+DEPS_TEST   := curl nghttp2-client perl python3-glance prometheus
 
 .PHONY: all module unit check-tool deps test test-unit test-integration \
         run clean

@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * ngx_ims_module: the nginx glue of the IMS policy gateway.
  *
  * Directives, the precontent phase handler, body collection, the
@@ -1416,6 +1422,9 @@ ngx_http_ims_init(ngx_conf_t *cf)
 {
     ngx_http_handler_pt        *h;
     ngx_http_core_main_conf_t  *cmcf;
+
+    ngx_log_error(NGX_LOG_NOTICE, cf->log, 0,
+                  "ngx_http_ims_module " NGX_HTTP_IMS_VERSION);
 
     if (ngx_http_ims_metrics_add_zone(cf) != NGX_OK) {
         return NGX_ERROR;

@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * bench/core-bench.c: the validation core alone, in process, over the
  * workloads of bench/payloads.pl (the same bytes the HTTP benchmark sends).
  *

@@ -1,4 +1,7 @@
 #!/bin/bash
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
+
 # bench/core-bench.sh (what `make bench-core` calls): the validation core
 # alone, over the workloads of bench/payloads.pl.
 #

@@ -1,4 +1,7 @@
 #!/bin/bash
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
+
 # bench/http-bench.sh (what `make bench` calls): the gateway's throughput and
 # latency against the same nginx without it.
 #

@@ -1,4 +1,7 @@
 #!/usr/bin/perl
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
+
 # bench/payloads.pl OUTDIR: the benchmark workloads W1-W7, written once so
 # that the HTTP benchmark (wrk) and the core benchmark (core-bench) measure
 # exactly the same bytes.

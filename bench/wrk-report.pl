@@ -1,4 +1,7 @@
 #!/usr/bin/perl
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
+
 # bench/wrk-report.pl: reads wrk's output for bench/http-bench.sh.
 #
 #   wrk-report.pl parse WRK-OUTPUT

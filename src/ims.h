@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * ngx_ims_module validation core.
  *
  * Plain C over byte buffers: nothing here knows nginx, so the same code is

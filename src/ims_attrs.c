@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * The built-in system-attribute catalog (docs/rules.md, "Body"): every
  * attribute of the IMS response tables plus Glance's own.  Any operation on
  * one of them is rejected with IMG.0105.

@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * IMS error codes, verdicts and the error body
  * {"error":{"code":"IMG.xxxx","message":"..."}}.
  */

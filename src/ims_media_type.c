@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * The Content-Type gate: an RFC 9110 media type, lenient only in allowing
  * optional whitespace around the value, around ";" and around "=".
  */

@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * The PATCH body gate (docs/rules.md, "Body"): operation shape for both
  * dialects, JSON-pointer paths, and the attribute rules.
  */

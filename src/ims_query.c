@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * The query gate for GET/HEAD {api}/cloudimages (docs/rules.md, "Query"):
  * a strict decoder that splits as the backend does, and the parameter
  * catalog.

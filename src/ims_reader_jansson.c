@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * The reference reader: jansson's strict parser (RFC 8259, UTF-8 checked,
  * duplicate members rejected at every level after unescaping).
  *

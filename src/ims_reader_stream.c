@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * The streaming reader: one pass over the body as it arrives, no
  * allocation, the same records and the same verdict as the jansson reader
  * (ims_reader_jansson.c) on every input.

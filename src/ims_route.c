@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * The route model (docs/rules.md, "Routes"): the request the backend will
  * execute, from what nginx shows of it.  Before it dispatches a request
  * the backend strips every leading "/", maps a version segment "/v2.N" to

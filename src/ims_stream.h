@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * The streaming reader: a single-pass, allocation-free JSON-patch reader
  * with the contract of ims_read_patch_jansson(): the same member records
  * in the same order, and the same verdict status and code, on every body.

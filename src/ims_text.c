@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * Text helpers: strict UTF-8 decoding, the Unicode classes the rules need,
  * canonical UUIDs.
  */

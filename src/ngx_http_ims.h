@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * ngx_ims_module: what the nginx glue files share.
  */
 
@@ -13,6 +19,7 @@
 #include <ngx_http.h>
 
 #include "ims.h"
+#include "ngx_http_ims_version.h"
 
 
 typedef enum {

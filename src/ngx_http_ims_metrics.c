@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * Prometheus counters of the gateway, aggregated across worker processes
  * in shared memory, and the "ims_metrics" handler that exposes them.
  */
@@ -232,10 +238,14 @@ ngx_http_ims_metrics_handler(ngx_http_request_t *r)
     }
 
     p = ngx_slprintf(p, last,
-            "# HELP ims_body_bytes_inspected_total Bytes of PATCH bodies "
+            "# HELP ims_body_inspected_bytes_total Bytes of PATCH bodies "
             "inspected.\n"
-            "# TYPE ims_body_bytes_inspected_total counter\n"
-            "ims_body_bytes_inspected_total %uA\n", c->body_bytes);
+            "# TYPE ims_body_inspected_bytes_total counter\n"
+            "ims_body_inspected_bytes_total %uA\n"
+            "# HELP ims_build_info The version of the IMS gateway module.\n"
+            "# TYPE ims_build_info gauge\n"
+            "ims_build_info{version=\"" NGX_HTTP_IMS_VERSION "\"} 1\n",
+            c->body_bytes);
 
     b->last = p;
     b->last_buf = (r == r->main) ? 1 : 0;

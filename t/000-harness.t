@@ -1,4 +1,6 @@
 #!/usr/bin/perl
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
 
 # Sanity of the test harness itself (t/lib/NgxTest.pm, t/lib/Recorder.pm)
 # against plain nginx, without the module: harness bugs show up here and

@@ -1,4 +1,6 @@
 #!/usr/bin/perl
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
 
 # The body gate through nginx (docs/rules.md, "Routes", "Body" and
 # "Errors and forwarding"): one table row per rule, both dialects, every

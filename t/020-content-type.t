@@ -1,4 +1,6 @@
 #!/usr/bin/perl
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
 
 # The Content-Type gate (docs/rules.md, "Content-Type"): every class of
 # variant.  Accepted ones reach the upstream with exactly one Content-Type,

@@ -1,4 +1,6 @@
 #!/usr/bin/perl
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
 
 # The query gate for GET/HEAD /v2/cloudimages (docs/rules.md, "Query")
 # through nginx: for every row, an accepted value reaches the upstream with

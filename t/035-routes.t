@@ -1,4 +1,6 @@
 #!/usr/bin/perl
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
 
 # The route model and the method-override check through nginx
 # (docs/rules.md, "Routes" and "Method override"), against the recording

@@ -1,4 +1,6 @@
 #!/usr/bin/perl
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
 
 # What reaches the upstream: accepted patches byte-for-byte with the one
 # canonical Content-Type (body in memory, in a temporary file, chunked,

@@ -1,4 +1,6 @@
 #!/usr/bin/perl
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
 
 # When nginx itself fails a body read (413, 400 on a bad chunk) and an
 # error_page redirects the request internally, the gateway must let the

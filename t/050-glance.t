@@ -1,4 +1,6 @@
 #!/usr/bin/perl
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
 
 # End to end against real OpenStack Glance (python3-glance, started by
 # tools/glance.sh): what the gateway lets through changes the image, what it

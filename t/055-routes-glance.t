@@ -1,4 +1,6 @@
 #!/usr/bin/perl
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
 
 # The routes the backend itself rewrites (docs/rules.md, "Routes" and
 # "Method override"), against real OpenStack Glance.  For each class, the

@@ -1,4 +1,6 @@
 #!/usr/bin/perl
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
 
 # Operator controls (docs/rules.md, "Configuration") through nginx: monitor
 # mode, the attribute policy (ims_system_attributes, ims_editable_attributes),

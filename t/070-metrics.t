@@ -1,4 +1,6 @@
 #!/usr/bin/perl
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
 
 # The ims_metrics endpoint: the Prometheus text format (every series, HELP
 # and TYPE lines), exact counts after a known sequence of requests (pass,
@@ -48,7 +50,7 @@ my %FAMILY = (
         qw(reject would_reject) } @CODES],
     ims_content_types_total => [map {
         qq{ims_content_types_total{variant="$_"}} } @VARIANTS],
-    ims_body_bytes_inspected_total => ['ims_body_bytes_inspected_total'],
+    ims_body_inspected_bytes_total => ['ims_body_inspected_bytes_total'],
 );
 
 sub zero { return { map { $_ => 0 } map { @$_ } values %FAMILY } }
@@ -64,7 +66,8 @@ sub parse_metrics {
         if ($line =~ /^# HELP (\w+) (\S.*)$/) {
             push @errors, "second HELP for $1" if $help{$1}++;
         } elsif ($line =~ /^# TYPE (\w+) (\w+)$/) {
-            push @errors, "TYPE of $1 is $2" unless $2 eq 'counter';
+            push @errors, "TYPE of $1 is $2"
+                unless $2 eq ($1 eq 'ims_build_info' ? 'gauge' : 'counter');
             push @errors, "TYPE of $1 before its HELP" unless $help{$1};
             push @errors, "second TYPE for $1" if $type{$1}++;
         } elsif ($line =~ /^((\w+)(?:\{(\w+="[^"\\]*"(?:,\w+="[^"\\]*")*)\})?) (\d+)$/) {
@@ -72,7 +75,8 @@ sub parse_metrics {
             push @errors, "$series before the TYPE of $family"
                 unless $type{$family};
             push @errors, "$series twice" if exists $value{$series};
-            $value{$series} = $value;
+            # the one gauge is checked on its own: no counter
+            $value{$series} = $value unless $family eq 'ims_build_info';
         } else {
             push @errors, "bad line: $line";
         }
@@ -172,6 +176,29 @@ is_deeply($errors, [], 'well-formed: HELP, TYPE counter, then samples');
 is_deeply([sort keys %$m], [sort map { @$_ } values %FAMILY],
           'every series present, nothing else');
 is_deeply($m, zero(), 'a fresh nginx counts nothing');
+
+# the version, from the one place that defines it
+my ($VERSION) = NgxTest::_slurp("$NgxTest::ROOT/src/ngx_http_ims_version.h")
+                =~ /^#define NGX_HTTP_IMS_VERSION\s+"([^"]+)"/m;
+like($VERSION // '', qr/^\d+\.\d+\.\d+$/, "the module's version: $VERSION");
+like($r->{body}, qr/^# HELP ims_build_info \S.*\n# TYPE ims_build_info gauge\n\Qims_build_info{version="$VERSION"} 1\E\n/m,
+     'ims_build_info: the version, as a gauge of 1');
+like($t->error_log, qr/\[notice\] .*ngx_http_ims_module \Q$VERSION\E/,
+     'the version is logged at notice when the configuration is loaded');
+
+SKIP: {
+    my $promtool = `command -v promtool 2>/dev/null`;
+    chomp $promtool;
+    skip('promtool (Debian package prometheus) not installed', 2)
+        unless $promtool;
+    open my $fh, '|-', "$promtool check metrics >$t->{dir}/promtool.out 2>&1"
+        or die "$promtool: $!\n";
+    print $fh $r->{body};
+    close $fh;
+    is($? >> 8, 0, 'promtool check metrics: exit 0');
+    is(NgxTest::_slurp("$t->{dir}/promtool.out"), '',
+       'promtool check metrics: nothing to say');
+}
 for my $family (sort keys %FAMILY) {
     like($r->{body}, qr/^# HELP $family \S.*\n# TYPE $family counter\n\Q$FAMILY{$family}[0]\E /m,
          "$family: HELP and TYPE right before its samples");
@@ -344,7 +371,7 @@ for my $row (@sequence) {
             if $code;
         $expect->{qq{ims_content_types_total{variant="$_"}}}++
             for @$variants;
-        $expect->{ims_body_bytes_inspected_total} += $bytes;
+        $expect->{ims_body_inspected_bytes_total} += $bytes;
         $seen_code{$code}++ if $code;
     }
 
@@ -352,7 +379,7 @@ for my $row (@sequence) {
 }
 
 is_deeply([sort keys %seen_code], \@CODES, 'the sequence hit every code');
-ok($expect->{ims_body_bytes_inspected_total} > 2 * length $BIG,
+ok($expect->{ims_body_inspected_bytes_total} > 2 * length $BIG,
    'body bytes include the bodies in temporary files');
 
 $t->stop;
@@ -446,7 +473,7 @@ $total->{'ims_rejections_total{code="IMG.0017",verdict="would_reject"}'} = $n;
 $total->{'ims_content_types_total{variant="canonical"}'} = 4 * $n;
 $total->{'ims_content_types_total{variant="case"}'} = $n;
 $total->{'ims_content_types_total{variant="parameters"}'} = $n;
-$total->{ims_body_bytes_inspected_total}
+$total->{ims_body_inspected_bytes_total}
     = $n * (2 * length($RENAME) + 2 * length($FORBIDDEN) + length $BIG);
 
 # ask each worker (new connections land on either)

@@ -1,4 +1,6 @@
 #!/usr/bin/perl
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
 
 # Configuration checks with `nginx -t` (NgxTest::nginx_t): every directive's
 # invalid values, ranges, duplicates, patterns, empty list entries and

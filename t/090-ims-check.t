@@ -1,4 +1,6 @@
 #!/usr/bin/perl
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
 
 # ims-check judges a request offline with the same core: for every case,
 # its verdict and error body must be exactly what the gateway answers.

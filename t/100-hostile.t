@@ -1,4 +1,6 @@
 #!/usr/bin/perl
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
 
 # Hostile input through a real nginx (2 workers) with the module in front of
 # the recording upstream: absurd nesting and sizes, broken UTF-8 and

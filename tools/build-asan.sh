@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
+
 #
 #   tools/build-asan.sh         builds build/asan/nginx: nginx 1.22.1 from
 #                               Debian's orig tarball with the module

@@ -1,4 +1,7 @@
 #!/bin/sh
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
+
 # Run a real OpenStack Glance (Debian python3-glance) as the local backend:
 # sqlite database, local file store, no authentication, 127.0.0.1 only.
 #

@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * ims-check: judges one request offline with the gateway's own core, so
  * that an operator can check a captured request or a policy change
  * without nginx.  Exit status: 0 pass, 1 reject, 2 usage or input error.
@@ -16,6 +22,7 @@
 #include <pcre2.h>
 
 #include "ims.h"
+#include "ngx_http_ims_version.h"
 
 
 #define IMS_CHECK_MAX_TYPES  8
@@ -58,6 +65,7 @@ static const struct option  options[] = {
     { "description-forbidden-chars", required_argument, NULL, 'F' },
     { "query-unknown", required_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 }
 };
 
@@ -94,7 +102,7 @@ main(int argc, char **argv)
     memset(&editable, 0, sizeof(ims_check_list_t));
     ntypes = 0;
 
-    while ((opt = getopt_long(argc, argv, "t:H:h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "t:H:hV", options, NULL)) != -1) {
         switch (opt) {
 
         case 't':
@@ -190,6 +198,11 @@ main(int argc, char **argv)
 
         case 'h':
             usage(stdout);
+            return 0;
+
+        case 'V':
+            printf("ims-check (ngx_http_ims_module) %s\n",
+                   NGX_HTTP_IMS_VERSION);
             return 0;
 
         default:
@@ -347,6 +360,7 @@ usage(FILE *f)
         "  --description-forbidden-chars S  like "
         "ims_description_forbidden_chars\n"
         "  --query-unknown pass|reject      like ims_query_unknown\n"
+        "  -V, --version                    print the version and exit\n"
         "\n"
         "example:\n"
         "  ims-check -t application/openstack-images-v2.1-json-patch \\\n"

@@ -1,3 +1,6 @@
+-- Copyright (C) 2026 The ngx_ims_module authors
+-- 2-clause BSD license: see LICENSE.
+
 -- tools/load.lua: the mixed load of tools/soak.sh and tools/reload-test.sh
 --
 --   wrk -s tools/load.lua URL [-- keepalive|close [CLIENT]]

@@ -1,3 +1,6 @@
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
+
 # shellcheck shell=bash disable=SC2034
 # tools/reliability-lib.sh: shared by tools/soak.sh and tools/reload-test.sh
 # (sourced, not run).

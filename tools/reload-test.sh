@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
+
 # tools/reload-test.sh (make reload-test, make reload-test-ci): RELOADS
 # reloads (SIGHUP to the master, each waited for until its new workers are
 # started) of the gateway (nginx + the module, 2 workers, attribute lists in

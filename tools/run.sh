@@ -1,4 +1,7 @@
 #!/bin/bash
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
+
 # tools/run.sh (what `make run` calls): the gateway in front of real Glance.
 #
 #   - installs what is missing (as root, Debian 12), builds the module

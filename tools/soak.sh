@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
+
 # tools/soak.sh (make soak, make soak-ci): a bounded mixed load against the
 # gateway (nginx + the module, 2 workers) in front of a small backend (plain
 # nginx, `return 200`), then checks:

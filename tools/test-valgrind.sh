@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
+
 #
 # The gateway under valgrind memcheck (make test-valgrind): Debian's nginx
 # with the dynamic module, each nginx started by the test harness wrapped

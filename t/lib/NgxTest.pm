@@ -1,5 +1,8 @@
 package NgxTest;
 
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
+
 # The project's own small integration-test harness (core Perl only).
 #
 #   my $t = NgxTest->new(config => $server_body);    # nginx + recorder

@@ -1,5 +1,8 @@
 package Recorder;
 
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
+
 # A recording HTTP/1.x upstream for the integration tests.
 #
 # Listens on 127.0.0.1:PORT, reads every request completely (headers, then a

@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * Unit tests of the query gate: for every row of docs/rules.md, "Query",
  * accepted and rejected values at the boundaries.
  */

@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * The streaming reader against the jansson reader: on every input both must
  * emit the same member records and reach the same status and code, however
  * the body is cut into pieces, and a scratch buffer that is too small must

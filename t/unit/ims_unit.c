@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * Unit tests of the validation core, table-driven: one row per rule of
  * docs/rules.md.  Prints "N passed, N failed" and exits non-zero on any
  * failure.

@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * Shared by the unit-test files: one check per assertion.
  */
 
