@@ -5,6 +5,7 @@
 #   make test       install what is missing, build, run every test
 #   make run        install what is missing, build, run the gateway in front
 #                   of real OpenStack Glance (Ctrl-C stops both)
+#   make deb        the Debian packages, into build/deb/ (tools/package.mk)
 
 SHELL       := /bin/bash
 TOP         := $(abspath .)
@@ -60,10 +61,11 @@ $(BUILD)/ims-unit: $(UNIT_SRCS) $(CORE_SRCS) $(CORE_HDRS)
 	$(CC) $(CFLAGS) $(WARN) $(SANITIZE) -Isrc -o $@ $(UNIT_SRCS) \
 	    $(CORE_SRCS) -ljansson
 
-$(BUILD)/ims-check: tools/ims-check.c $(CORE_SRCS) $(CORE_HDRS)
+$(BUILD)/ims-check: tools/ims-check.c $(CORE_SRCS) $(CORE_HDRS) \
+                   src/ngx_http_ims_version.h
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) $(WARN) -Isrc -o $@ tools/ims-check.c $(CORE_SRCS) \
-	    -ljansson -lpcre2-8
+	    $(LDFLAGS) -ljansson -lpcre2-8
 
 # apt-get only for what is missing: a configured machine needs no network.
 deps:
@@ -94,6 +96,7 @@ run: deps
 clean:
 	rm -rf $(BUILD)
 
+include tools/package.mk
 include bench/bench.mk
 include tools/reliability.mk
 include fuzz/fuzz.mk

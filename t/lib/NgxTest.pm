@@ -17,7 +17,9 @@ package NgxTest;
 # into TEST_NGINX_BINARY, no load_module), TEST_NGINX_WRAPPER (a command put
 # before nginx, e.g. valgrind ...), TEST_NGINX_MASTER (on or off, default
 # on), TEST_NGINX_KEEP=1 keeps the temporary directories,
-# TEST_NGINX_VERBOSE=1 prints where they are.
+# TEST_NGINX_VERBOSE=1 prints where they are, TEST_NGINX_MAIN_INCLUDE=DIR
+# includes DIR/*.conf in the main context (a packaged module's
+# /etc/nginx/modules-enabled, with TEST_NGINX_MODULE empty).
 #
 # Config texts may use %%DIR%% (the test directory), %%PORT%% (nginx) and
 # %%UPSTREAM_PORT%%.
@@ -84,11 +86,33 @@ sub free_port {
     die "no free port in 18000-18999\n";
 }
 
+# What the binary was built with (nginx -V), asked once:
+# { debug => 0|1, sub => 0|1, http2 => 0|1, modules_path => '...' }
+my $features;
+
+sub features {
+    return $features if $features;
+    my $v = `$BINARY -V 2>&1`;
+    $features = {
+        debug => scalar($v =~ /--with-debug\b/),
+        sub => scalar($v =~ /--with-http_sub_module\b/),
+        http2 => scalar($v =~ /--with-http_v2_module\b/),
+        modules_path => $v =~ /--modules-path=(\S+)/ ? $1 : '',
+    };
+    return $features;
+}
+
 sub _tempdir {
     my $dir = tempdir('ngx-test-XXXXXX', TMPDIR => 1,
                       CLEANUP => !$ENV{TEST_NGINX_KEEP});
     chmod 0777, $dir;    # workers run as nobody when started by root
     diag("test directory: $dir") if $ENV{TEST_NGINX_VERBOSE};
+
+    # a packaged module's snippet loads "modules/...", relative to the
+    # prefix: the prefix is this directory
+    symlink(features()->{modules_path}, "$dir/modules")
+        if $ENV{TEST_NGINX_MAIN_INCLUDE} && features()->{modules_path};
+
     return $dir;
 }
 
@@ -150,6 +174,9 @@ sub _write_conf {
     my $d = $self->{dir};
 
     my $load = $self->{module} && !$BUILTIN ? "load_module $MODULE;\n" : '';
+    # a packaged module: its modules-enabled snippets load it
+    $load .= "include $ENV{TEST_NGINX_MAIN_INCLUDE}/*.conf;\n"
+        if $ENV{TEST_NGINX_MAIN_INCLUDE};
     my $upstream = $self->{upstream_port} ? <<"EOF" : '';
     upstream backend {
         server 127.0.0.1:$self->{upstream_port};
