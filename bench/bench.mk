@@ -1,3 +1,6 @@
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
+
 # Benchmarks (included by the Makefile; see bench/RESULTS.md)
 #
 #   make bench        HTTP: the gateway against the same nginx without it

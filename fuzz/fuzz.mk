@@ -1,3 +1,6 @@
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
+
 # Fuzzing and sanitizer runs (RELIABILITY.md).  Included from the Makefile,
 # whose BUILD, CORE_SRCS and CORE_HDRS it uses; the defaults below let it
 # also run on its own: make -f fuzz/fuzz.mk fuzz-ci
@@ -26,7 +29,7 @@ FUZZ_DIR     := $(BUILD)/fuzz
 
 # the differential harness needs the streaming reader
 FUZZ_STREAM  := $(wildcard src/ims_stream.h)
-FUZZ_NAMES   := patch media_type query $(if $(FUZZ_STREAM),patch_diff)
+FUZZ_NAMES   := patch media_type query route $(if $(FUZZ_STREAM),patch_diff)
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz-%)
 FUZZ_HDRS    := fuzz/fuzz_util.h $(CORE_HDRS) $(FUZZ_STREAM)
 

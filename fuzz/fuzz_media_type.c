@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * libFuzzer harness for the Content-Type gate, ims_media_type_parse().
  * The whole input is the header value.
  *

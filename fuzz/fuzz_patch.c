@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * libFuzzer harness for the PATCH body gate, ims_patch_validate().
  *
  * Input: one control byte, then the body.

@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * Differential libFuzzer harness: the jansson reader against the
  * streaming reader, and what the gate accepts against a strict parse.
  *

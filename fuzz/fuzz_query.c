@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * libFuzzer harness for the query gate, ims_query_validate().
  *
  * Input: one control byte (bit 0: reject unknown parameters), then the raw

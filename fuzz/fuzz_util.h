@@ -1,5 +1,11 @@
 
 /*
+ * Copyright (C) 2026 The ngx_ims_module authors
+ * 2-clause BSD license: see LICENSE.
+ */
+
+
+/*
  * Checks shared by the libFuzzer harnesses: a verdict is consistent, and
  * the error body built from it is strict JSON that fits the size the glue
  * allocates for it.  Every failed check is an abort(), which libFuzzer

@@ -1,14 +1,17 @@
 #!/usr/bin/perl
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
 
 # Seed corpora for the libFuzzer harnesses, from documented examples: the
 # request bodies of the IMS API reference's "Updating Image Information
 # (Native OpenStack API)", the cases that docs/rules.md names under
-# "Content-Type", "Body" and "Query", and the queries of the IMS API
-# reference's "Querying Images".
+# "Content-Type", "Body" and "Query", the queries of the IMS API
+# reference's "Querying Images", and the routes, aliases, near misses and
+# method overrides of docs/rules.md, "Routes" and "Method override".
 #
 #   perl fuzz/gen-corpus.pl fuzz/corpus
 #
-# writes DIR/{patch,media_type,query}/NAME, each file an input in the
+# writes DIR/{patch,media_type,query,route}/NAME, each file an input in the
 # harness's own format (a control byte first, see fuzz/fuzz_*.c);
 # fuzz_patch_diff.c reads the patch corpus.  The output is committed; rerun
 # after changing this file.
@@ -287,8 +290,86 @@ my @query = (
     [ 'known-strict', 'limit=10&sort_key=created_at', 1 ],
 );
 
-remove_tree(map { "$out/$_" } qw(patch media_type query));
-make_path(map { "$out/$_" } qw(patch media_type query));
+# [ name, method, path, { query, type (Content-Type), prefix, header,
+#   override } ]
+my @route = (
+    # docs/rules.md, "Routes": every alias of the two routes
+    [ 'patch-v2', 'PATCH', "/v2/images/$ID" ],
+    [ 'patch-v21', 'PATCH', "/v2.1/images/$ID",
+      { type => 'application/openstack-images-v2.1-json-patch' } ],
+    [ 'patch-v215', 'PATCH', "/v2.15/images/$ID" ],
+    [ 'patch-bare', 'PATCH', "/images/$ID" ],
+    [ 'patch-slashes', 'PATCH', "//v2/images/$ID" ],
+    [ 'patch-prefix', 'PATCH', "/image/v2/images/$ID",
+      { prefix => '/image/' } ],
+    [ 'patch-prefix-bare', 'PATCH', "/image//images/$ID",
+      { prefix => '/image' } ],
+    [ 'patch-no-prefix', 'PATCH', "/v2.0/images/$ID", { prefix => 'image' } ],
+    [ 'query-v2', 'GET', '/v2/cloudimages',
+      { query => '__imagetype=gold&sort_key=name&limit=1' } ],
+    [ 'query-head', 'HEAD', '/v2.1/cloudimages' ],
+    [ 'query-bare', 'GET', '/cloudimages' ],
+    [ 'query-prefix', 'GET', '/a/b//v2.0/cloudimages', { prefix => '/a/b' } ],
+
+    # near misses: other routes
+    [ 'v2-dot', 'PATCH', "/v2./images/$ID" ],
+    [ 'v2-dot-x', 'PATCH', "/v2.x/images/$ID" ],
+    [ 'v3', 'PATCH', "/v3/images/$ID" ],
+    [ 'v21-no-slash', 'PATCH', "/v2.1images/$ID" ],
+    [ 'images-x', 'PATCH', "/imagesX/$ID" ],
+    [ 'trailing-slash', 'PATCH', "/v2/images/$ID/" ],
+    [ 'file', 'PATCH', "/v2/images/$ID/file" ],
+    [ 'tags', 'PATCH', "/v2/images/$ID/tags/x" ],
+    [ 'no-id', 'PATCH', '/v2/images/' ],
+    [ 'put', 'PUT', "/v2/images/$ID" ],
+    [ 'patch-lower', 'patch', "/v2/images/$ID" ],
+    [ 'query-slash', 'GET', '/v2/cloudimages/' ],
+    [ 'query-post', 'POST', '/v2/cloudimages' ],
+    [ 'prefix-partial', 'GET', '/image/cloudimages',
+      { prefix => '/image/x' } ],
+    [ 'prefix-refused', 'GET', '/a/../v2/cloudimages',
+      { prefix => '/a/../b' } ],
+    [ 'prefix-root', 'GET', '/v2/cloudimages', { prefix => '/' } ],
+
+    # docs/rules.md, "Method override": the query
+    [ 'method', 'POST', "/v2/images/$ID", { query => '_method=PATCH' } ],
+    [ 'method-semicolon', 'GET', '/v2/cloudimages',
+      { query => 'a=1;_method=PATCH' } ],
+    [ 'method-escaped', 'POST', "/images/$ID", { query => '%5Fmethod=PATCH' }
+    ],
+    [ 'method-escaped-lower', 'GET', '/', { query => 'x&_%6dethod=1' } ],
+    [ 'method-escaped-eq', 'GET', '/', { query => '_method%3D1' } ],
+    [ 'method-no-value', 'GET', '/v2/cloudimages',
+      { query => 'limit=1&_method' } ],
+    [ 'method-in-value', 'GET', '/v2/cloudimages',
+      { query => 'name=_method&x=%5Fmethod' } ],
+    [ 'method-near', 'GET', '/v2/cloudimages',
+      { query => 'x_method=1&_method+=2&_metho=3&_method%=4&%5Gmethod' } ],
+    [ 'method-bad-escape', 'GET', '/', { query => '_method%2' } ],
+
+    # the form POST
+    [ 'form', 'POST', "/v2/images/$ID",
+      { type => 'application/x-www-form-urlencoded' } ],
+    [ 'form-multipart', 'POST', '/', { type => " \tMultipart/Form-Data ; "
+                                              . 'boundary=x' } ],
+    [ 'form-near', 'POST', '/',
+      { type => 'application/x-www-form-urlencoded2' } ],
+    [ 'form-patch', 'PATCH', "/v2/images/$ID",
+      { type => 'multipart/form-data' } ],
+
+    # the headers
+    [ 'header', 'PATCH', "/v2/images/$ID",
+      { header => 'X-HTTP-Method-Override' } ],
+    [ 'header-short', 'GET', '/v2/cloudimages', { header => 'x-http-method' }
+    ],
+    [ 'header-method', 'GET', '/', { header => 'x-method-override' } ],
+    [ 'header-near', 'GET', '/', { header => 'x-http-methods' } ],
+    [ 'header-type', 'GET', '/', { header => 'Content-Type' } ],
+    [ 'header-flag', 'DELETE', "/v2/images/$ID", { override => 1 } ],
+);
+
+remove_tree(map { "$out/$_" } qw(patch media_type query route));
+make_path(map { "$out/$_" } qw(patch media_type query route));
 
 my $n = 0;
 
@@ -332,6 +413,20 @@ for (@media) {
 
 for (@query) {
     put('query', $_->[0], ($_->[2] ? "\x01" : "\x00") . $_->[1]);
+}
+
+# control byte: an override header (bit 0), a prefix (bit 1); then method,
+# path, query, Content-Type, prefix and header name, one a line
+for (@route) {
+    my ($name, $method, $path, $o) = @$_;
+
+    $o //= {};
+
+    put('route', $name, chr(($o->{override} ? 1 : 0)
+                            | (defined $o->{prefix} ? 2 : 0))
+                        . join("\n", $method, $path,
+                               map { $o->{$_} // '' }
+                                   qw(query type prefix header)));
 }
 
 print "gen-corpus: $n files in $out\n";

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
+
 #
 # Runs the libFuzzer harnesses built by fuzz/fuzz.mk (see RELIABILITY.md).
 #
@@ -22,11 +25,12 @@ MODE=${1:?usage: fuzz/run.sh fuzz|replay|coverage NAME...}
 shift
 
 # -max_len: bodies and query strings long enough for every limit that a
-# small configuration reaches; a header value is short
+# small configuration reaches; a header value is short; a route is a
+# request line's path and query and a few header values
 max_len() {
     case $1 in
     media_type)  echo 512 ;;
-    query)       echo 4096 ;;
+    query|route) echo 4096 ;;
     *)           echo 8192 ;;
     esac
 }

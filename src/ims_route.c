@@ -72,29 +72,14 @@ ims_route_skip_version(const ims_uchar_t *p, const ims_uchar_t *last)
 }
 
 
-/* the route by method and path alone */
+/* the route of the path from p on, by method */
 
 static ims_route_t
-ims_route_path(const ims_route_conf_t *conf, const ims_request_t *rq,
-    ims_str_t *image_id)
+ims_route_at(const ims_request_t *rq, const ims_uchar_t *p,
+    const ims_uchar_t *last, ims_str_t *image_id)
 {
     size_t              rest;
-    const ims_uchar_t  *p, *last, *id;
-
-    p = rq->path.data;
-    last = p + rq->path.len;
-
-    p = ims_route_skip_slashes(p, last);
-
-    /* judged with or without the prefix: either may reach the backend */
-
-    if (conf->prefix.len
-        && (size_t) (last - p) > conf->prefix.len
-        && p[conf->prefix.len] == '/'
-        && memcmp(p, conf->prefix.data, conf->prefix.len) == 0)
-    {
-        p = ims_route_skip_slashes(p + conf->prefix.len, last);
-    }
+    const ims_uchar_t  *id;
 
     p = ims_route_skip_version(p, last);
     rest = last - p;
@@ -123,6 +108,44 @@ ims_route_path(const ims_route_conf_t *conf, const ims_request_t *rq,
     image_id->len = last - id;
 
     return IMS_ROUTE_PATCH;
+}
+
+
+/* the route by method and path alone */
+
+static ims_route_t
+ims_route_path(const ims_route_conf_t *conf, const ims_request_t *rq,
+    ims_str_t *image_id)
+{
+    ims_route_t         route;
+    const ims_uchar_t  *p, *last;
+
+    p = rq->path.data;
+    last = p + rq->path.len;
+
+    p = ims_route_skip_slashes(p, last);
+
+    /*
+     * Judged with the prefix and without it: either may reach the backend
+     * (a prefix such as "/images" is also the start of a route).
+     */
+
+    if (conf->prefix.len
+        && (size_t) (last - p) > conf->prefix.len
+        && p[conf->prefix.len] == '/'
+        && memcmp(p, conf->prefix.data, conf->prefix.len) == 0)
+    {
+        route = ims_route_at(rq,
+                             ims_route_skip_slashes(p + conf->prefix.len,
+                                                    last),
+                             last, image_id);
+
+        if (route != IMS_ROUTE_OTHER) {
+            return route;
+        }
+    }
+
+    return ims_route_at(rq, p, last, image_id);
 }
 
 

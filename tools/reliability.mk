@@ -1,3 +1,6 @@
+# Copyright (C) 2026 The ngx_ims_module authors
+# 2-clause BSD license: see LICENSE.
+
 # tools/reliability.mk: soak and reload tests, included by the Makefile
 # (uses its TOP, MODULE and `module` target).  Each target installs wrk if
 # it is missing, prints a summary and exits non-zero on failure.

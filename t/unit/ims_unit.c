@@ -714,11 +714,11 @@ test_routes(void)
     ims_route_t        route;
     ims_request_t      rq;
     ims_verdict_t      v;
-    ims_route_conf_t   none, image;
+    ims_route_conf_t   none, image, images;
     static const struct {
         const char    *method;
         const char    *path;
-        int            prefix;      /* judged with ims_api_prefix /image */
+        int            prefix;      /* 1: ims_api_prefix /image, 2: /images */
         ims_route_t    route;
     } cases[] = {
         { "PATCH", "/v2/images/" ID, 0, IMS_ROUTE_PATCH },
@@ -795,6 +795,12 @@ test_routes(void)
         { "PATCH", "/image/v2/images/" ID "/", 1, IMS_ROUTE_OTHER },
         { "PATCH", "/x/image/v2/images/" ID, 1, IMS_ROUTE_OTHER },
         { "PATCH", "/image/image/v2/images/" ID, 1, IMS_ROUTE_OTHER },
+        /* a prefix that is also the start of a route: both readings */
+        { "PATCH", "/images/" ID, 2, IMS_ROUTE_PATCH },
+        { "PATCH", "/images/v2/images/" ID, 2, IMS_ROUTE_PATCH },
+        { "PATCH", "/images/images/" ID, 2, IMS_ROUTE_PATCH },
+        { "GET", "/images/cloudimages", 2, IMS_ROUTE_QUERY },
+        { "PATCH", "/images/x/y", 2, IMS_ROUTE_OTHER },
     };
 
     memset(&none, 0, sizeof(ims_route_conf_t));
@@ -803,6 +809,9 @@ test_routes(void)
           && image.prefix.len == 5
           && memcmp(image.prefix.data, "image", 5) == 0,
           "route prefix", "/image/", NULL);
+
+    (void) ims_route_conf_set_prefix(&images,
+                                     (const ims_uchar_t *) "/images", 7);
 
     memset(&rq, 0, sizeof(ims_request_t));
 
@@ -815,7 +824,8 @@ test_routes(void)
         id.data = NULL;
         id.len = 0;
 
-        route = ims_route(cases[i].prefix ? &image : &none, &rq, &id, &v);
+        route = ims_route(cases[i].prefix == 2 ? &images
+                          : cases[i].prefix ? &image : &none, &rq, &id, &v);
 
         check(route == cases[i].route && v.status == 0, "route",
               cases[i].path, cases[i].method);
