@@ -17,12 +17,11 @@ use lib "$FindBin::Bin/lib";
 use JSON::PP;
 use Test::More;
 use NgxTest;
+use Ims;
 
 NgxTest::require_module();
 
-my $ID = '33ad552d-1149-471c-8190-ff6776174a00';
-my $V21 = 'application/openstack-images-v2.1-json-patch';
-my $V20 = 'application/openstack-images-v2.0-json-patch';
+my $ID = $IMAGE_ID;
 
 # every system attribute of the catalog in docs/rules.md, "Body", copied
 # from there so that the C table is checked against it
@@ -42,13 +41,6 @@ my @SYSTEM = qw(id status owner file self schema size virtual_size checksum
     __support_kvm_infiniband __support_kvm_fpga_type __support_fc_inject
     __support_amd __support_arm __support_agent_list
     os_glance os_glance_import_task);
-
-sub op21 { my ($op, $path, @v) = @_;
-           '{"op":"' . $op . '","path":"' . $path . '"'
-           . (@v ? ',"value":' . $v[0] : '') . '}' }
-sub op20 { my ($op, $path, @v) = @_;
-           '{"' . $op . '":"' . $path . '"'
-           . (@v ? ',"value":' . $v[0] : '') . '}' }
 
 # [ dialect, body, status, code ]
 my @cases = (

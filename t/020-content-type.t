@@ -16,12 +16,11 @@ use lib "$FindBin::Bin/lib";
 use JSON::PP;
 use Test::More;
 use NgxTest;
+use Ims;
 
 NgxTest::require_module();
 
-my $ID = '33ad552d-1149-471c-8190-ff6776174a00';
-my $V21 = 'application/openstack-images-v2.1-json-patch';
-my $V20 = 'application/openstack-images-v2.0-json-patch';
+my $ID = $IMAGE_ID;
 my $ACCEPT_PATCH = "$V20, $V21";
 my $BODY = '[{"op":"replace","path":"/name","value":"ok"}]';
 my $BODY20 = '[{"replace":"/name","value":"ok"}]';

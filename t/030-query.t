@@ -16,10 +16,11 @@ use lib "$FindBin::Bin/lib";
 use JSON::PP;
 use Test::More;
 use NgxTest;
+use Ims;
 
 NgxTest::require_module();
 
-my $ID = '33ad552d-1149-471c-8190-ff6776174a00';
+my $ID = $IMAGE_ID;
 
 # [ accepted query, rejected query, code of the rejection ]
 my @rows = (

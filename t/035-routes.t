@@ -17,19 +17,11 @@ use lib "$FindBin::Bin/lib";
 use JSON::PP;
 use Test::More;
 use NgxTest;
+use Ims;
 
 NgxTest::require_module();
 
 my $UUID = '6f1b6a0e-6f3c-4c0e-9a51-2b0b8e7a1c01';
-my $V21 = 'application/openstack-images-v2.1-json-patch';
-my $RENAME = '[{"op":"replace","path":"/name","value":"renamed"}]';
-my $FORBIDDEN = '[{"op":"replace","path":"/__imagetype","value":"gold"}]';
-
-sub error_code {
-    my $e = eval { decode_json($_[0]{body}) } // {};
-    return ref $e eq 'HASH' && ref $e->{error} eq 'HASH'
-        ? $e->{error}{code} // '' : '';
-}
 
 my $t = NgxTest->new(http_config => <<'EOF', config => <<'EOF');
     log_format ims '$request_method $request_uri ims=$ims_verdict '
@@ -204,6 +196,8 @@ $t->stop;
 SKIP: {
     skip('nghttp (nghttp2-client) not installed', 6)
         if system('command -v nghttp >/dev/null 2>&1') != 0;
+    skip("$NgxTest::BINARY lacks the HTTP/2 module", 6)
+        unless NgxTest::features()->{http2};
 
     $t = NgxTest->new(http2 => 1, config => <<'EOF');
         ims_gateway on;

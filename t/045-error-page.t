@@ -14,11 +14,11 @@ use lib "$FindBin::Bin/lib";
 
 use Test::More;
 use NgxTest;
+use Ims;
 
 NgxTest::require_module();
 
-my $ID = '33ad552d-1149-471c-8190-ff6776174a00';
-my $V21 = 'application/openstack-images-v2.1-json-patch';
+my $ID = $IMAGE_ID;
 my $BODY = '[{"op":"replace","path":"/name","value":"' . 'x' x 100 . '"}]';
 
 my $t = NgxTest->new(config => <<'EOF');

@@ -16,13 +16,12 @@ use File::Temp qw(tempdir);
 use JSON::PP;
 use Test::More;
 use NgxTest;
+use Ims;
 
 NgxTest::require_module();
 plan(skip_all => 'python3-glance not installed')
     if system('/usr/bin/python3 -c "import glance" 2>/dev/null') != 0;
 
-my $V21 = 'application/openstack-images-v2.1-json-patch';
-my $V20 = 'application/openstack-images-v2.0-json-patch';
 my $GLANCE = "$NgxTest::ROOT/tools/glance.sh";
 
 my $dir = tempdir('glance-test-XXXXXX', TMPDIR => 1,
@@ -64,11 +63,6 @@ sub image {
     return eval { decode_json($r->{body}) } // {};
 }
 
-sub json {
-    my ($r) = @_;
-    return eval { decode_json($r->{body}) } // {};
-}
-
 # PATCH requests in Glance's own log
 sub glance_patches {
     open my $fh, '<', "$dir/glance-api.log" or return 0;
@@ -85,7 +79,7 @@ is($img->{__imagetype}, 'private', 'initial __imagetype');
 # accepted renames
 my $r = patch($V21, '[{"op":"replace","path":"/name","value":"renamed-v21"}]');
 is($r->{status}, 200, 'v2.1 rename accepted');
-is(json($r)->{name}, 'renamed-v21', 'Glance answered with the new name');
+is(json_body($r)->{name}, 'renamed-v21', 'Glance answered with the new name');
 is(image()->{name}, 'renamed-v21', 'GET shows the v2.1 rename');
 
 $r = patch($V20, '[{"replace":"/name","value":"renamed-v20"}]');
@@ -98,9 +92,9 @@ my $patches = glance_patches();
 
 $r = patch($V21, $flip);
 is($r->{status}, 400, '__imagetype edit rejected by the gateway');
-is(json($r)->{error}{code}, 'IMG.0105', 'IMG.0105');
+is(json_body($r)->{error}{code}, 'IMG.0105', 'IMG.0105');
 is_deeply($r->{headers}{'content-type'}, ['application/json'], 'JSON error');
-like(json($r)->{error}{message} // '', qr/__imagetype/,
+like(json_body($r)->{error}{message} // '', qr/__imagetype/,
      'message names the attribute');
 is(image()->{__imagetype}, 'private', '__imagetype unchanged');
 is(glance_patches(), $patches, 'the rejected PATCH never reached Glance');
@@ -157,11 +151,11 @@ for my $q ('__imagetype=private&sort=name:asc&limit=5',
            'name=eq:renamed-ct', 'visibility=shared&member_status=accepted') {
     $r = $t->request(uri => "/v2/cloudimages?$q");
     is($r->{status}, 200, "?$q: answered by Glance");
-    is(ref json($r)->{images}, 'ARRAY', "?$q: a list of images");
+    is(ref json_body($r)->{images}, 'ARRAY', "?$q: a list of images");
 }
 
 $r = $t->request(uri => '/v2/cloudimages?__imagetype=private');
-is((json($r)->{images} // [])->[0]{id}, $id, 'the sample image is listed');
+is((json_body($r)->{images} // [])->[0]{id}, $id, 'the sample image is listed');
 
 for my $q ('limit=-1', 'created_at=lt:2018-02-30T00:00:00Z',
            '__imagetype=bogus', 'member_status=accepted', 'limit=1;limit=2',

@@ -19,12 +19,12 @@ use File::Temp qw(tempdir);
 use JSON::PP;
 use Test::More;
 use NgxTest;
+use Ims;
 
 NgxTest::require_module();
 plan(skip_all => 'python3-glance not installed')
     if system('/usr/bin/python3 -c "import glance" 2>/dev/null') != 0;
 
-my $V21 = 'application/openstack-images-v2.1-json-patch';
 my $GLANCE = "$NgxTest::ROOT/tools/glance.sh";
 my $VND = 'application/vnd.openstack.images-v2';
 
@@ -70,11 +70,9 @@ my @direct = (port => $port);
 my $FLIP = '[{"op":"replace","path":"/__imagetype","value":"gold"}]';
 my $RESTORE = '[{"op":"replace","path":"/__imagetype","value":"private"}]';
 
-sub json { return eval { decode_json($_[0]{body}) } // {} }
-
 sub imagetype {
     my $r = $t->request(uri => "/v2/images/$id", @direct);
-    return json($r)->{__imagetype} // "(GET answered $r->{status})";
+    return json_body($r)->{__imagetype} // "(GET answered $r->{status})";
 }
 
 sub restore {
@@ -88,8 +86,8 @@ sub restore {
 sub rejected {
     my ($r, $title, $code, $detail) = @_;
     is($r->{status}, 400, "$title: 400 at the gateway");
-    is(json($r)->{error}{code}, $code, "$title: $code");
-    like(json($r)->{error}{message} // '', $detail, "$title: message")
+    is(json_body($r)->{error}{code}, $code, "$title: $code");
+    like(json_body($r)->{error}{message} // '', $detail, "$title: message")
         if $detail;
 }
 
@@ -164,7 +162,7 @@ is(imagetype(), 'private', 'override header: image unchanged');
 $r = $t->request(method => 'DELETE',
                  uri => '/v2/images?_method=GET&member_status=all', @direct);
 is($r->{status}, 200, 'DELETE ?_method=GET straight at Glance: the list');
-is(ref json($r)->{images}, 'ARRAY', '... a list of images');
+is(ref json_body($r)->{images}, 'ARRAY', '... a list of images');
 rejected($t->request(method => 'DELETE',
                      uri => '/v2/cloudimages?_method=GET&member_status=all'),
          'DELETE /v2/cloudimages?_method=GET', 'IMG.0017', qr/_method/);
@@ -172,13 +170,13 @@ rejected($t->request(method => 'DELETE',
 # ";" separates parameters at the backend: a filter hidden in a value
 $r = $t->request(uri => '/v2/images?foo=1;visibility=all', @direct);
 is($r->{status}, 200, 'foo=1;visibility=all straight at Glance: 200');
-like(json($r)->{first} // '', qr/[?&]visibility=all(?:&|$)/,
+like(json_body($r)->{first} // '', qr/[?&]visibility=all(?:&|$)/,
      '... Glance read visibility=all as a parameter of its own');
 rejected($t->request(uri => '/v2/cloudimages?foo=1;visibility=all'),
          'foo=1;visibility=all', 'IMG.0017', qr/visibility/);
 $r = $t->request(uri => '/v2/cloudimages?limit=1;__imagetype=private');
 is($r->{status}, 200, 'a valid query split on ";" is answered by Glance');
-is(scalar @{ json($r)->{images} // [] }, 1, '... with one image (limit=1)');
+is(scalar @{ json_body($r)->{images} // [] }, 1, '... with one image (limit=1)');
 
 # a valid patch on an alias is judged and forwarded: Glance applies it
 for my $alias ("/v2.1/images/$id", "//v2.0/images/$id", "/images/$id") {
@@ -190,7 +188,7 @@ for my $alias ("/v2.1/images/$id", "//v2.0/images/$id", "/images/$id") {
                      body => qq([{"op":"replace","path":"/name",)
                              . qq("value":"$name"}]));
     is($r->{status}, 200, "valid rename on $alias: 200");
-    is(json($t->request(uri => "/v2/images/$id", @direct))->{name}, $name,
+    is(json_body($t->request(uri => "/v2/images/$id", @direct))->{name}, $name,
        "valid rename on $alias: applied");
 }
 
@@ -233,7 +231,7 @@ $r = $t->request(method => 'PATCH', uri => "/image/v2.1/images/$id",
                  headers => ['Content-Type' => $V21],
                  body => '[{"op":"replace","path":"/name","value":"mounted"}]');
 is($r->{status}, 200, 'ims_api_prefix: a valid rename is forwarded');
-is(json($t->request(uri => "/v2/images/$id", @direct))->{name}, 'mounted',
+is(json_body($t->request(uri => "/v2/images/$id", @direct))->{name}, 'mounted',
    'ims_api_prefix: Glance applied it');
 
 rejected($t->request(method => 'POST', uri => "/image/v2/images/$id"

@@ -20,14 +20,11 @@ use lib "$FindBin::Bin/lib";
 use JSON::PP;
 use Test::More;
 use NgxTest;
+use Ims;
 
 NgxTest::require_module();
 
-my $V21 = 'application/openstack-images-v2.1-json-patch';
-my $V20 = 'application/openstack-images-v2.0-json-patch';
 
-my $RENAME    = '[{"op":"replace","path":"/name","value":"renamed"}]';
-my $FORBIDDEN = '[{"op":"replace","path":"/__imagetype","value":"gold"}]';
 my $FORBIDDEN_REASON =
     "Operation 0: '__imagetype' is a system attribute and cannot be changed.";
 
@@ -41,10 +38,6 @@ EOF
 
 sub uuid { "$_[0]0000000-0000-4000-8000-000000000000" }
 
-sub op21 { my ($op, $path, @v) = @_;
-           '{"op":"' . $op . '","path":"' . $path . '"'
-           . (@v ? ',"value":' . $v[0] : '') . '}' }
-
 sub patch {
     my ($ct, $body, %more) = @_;
     return (method => 'PATCH', uri => '/v2/images/' . uuid($more{at} // 1),
@@ -52,13 +45,6 @@ sub patch {
             headers => [defined $ct ? ('Content-Type' => $ct) : (),
                         @{ $more{headers} // [] }],
             $more{chunked} ? (chunked => $more{chunked}) : ());
-}
-
-sub error_code {
-    my ($r) = @_;
-    my $e = eval { decode_json($r->{body}) } // {};
-    return ref $e eq 'HASH' && ref $e->{error} eq 'HASH'
-        ? $e->{error}{code} // '' : '';
 }
 
 sub short { length $_[0] > 60 ? substr($_[0], 0, 57) . '...' : $_[0] }

@@ -19,17 +19,13 @@ use POSIX qw(WNOHANG);
 use Test::More;
 use Time::HiRes qw(sleep time);
 use NgxTest;
+use Ims;
 
 NgxTest::require_module();
 
-my $V21 = 'application/openstack-images-v2.1-json-patch';
-my $V20 = 'application/openstack-images-v2.0-json-patch';
 my $UUID = '6f1b6a0e-6f3c-4c0e-9a51-2b0b8e7a1c01';
 my $URI = "/v2/images/$UUID";
 
-my $RENAME    = '[{"op":"replace","path":"/name","value":"renamed"}]';
-my $RENAME20  = '[{"replace":"/name","value":"renamed"}]';
-my $FORBIDDEN = '[{"op":"replace","path":"/__imagetype","value":"gold"}]';
 
 # about 60 KB: read into a temporary file with client_body_buffer_size 1k
 my $BIG = '[' . join(',', map {
@@ -108,13 +104,6 @@ sub metrics_are {
                sort keys %{ { %$got, %$expect } };
     ok(!@diff, $title) or diag(join "\n", @diff);
     return $got;
-}
-
-sub error_code {
-    my ($r) = @_;
-    my $e = eval { decode_json($r->{body}) } // {};
-    return ref $e eq 'HASH' && ref $e->{error} eq 'HASH'
-        ? $e->{error}{code} // '' : '';
 }
 
 sub patch {

@@ -22,6 +22,7 @@ use POSIX qw(WNOHANG);
 use Test::More;
 use Time::HiRes qw(sleep time);
 use NgxTest;
+use Ims;
 use Recorder;
 
 NgxTest::require_module();
@@ -363,15 +364,21 @@ ok(scalar(grep { m{/conf/gateway-upstream-pool\.conf$} } @EXAMPLES)
    && scalar(grep { m{/conf/metrics-internal\.conf$} } @EXAMPLES),
    'the example configurations exist');
 
-# a prefix like tools/run.sh's: logs/, temp/, modules/ -> the built module
+# a prefix like tools/run.sh's: logs/, temp/, modules/ -> the built module,
+# modules-enabled/ with the snippet the package installs (none for a
+# module built into the binary)
 sub prefix {
     my $dir = tempdir('ngx-conf-XXXXXX', TMPDIR => 1,
                       CLEANUP => !$ENV{TEST_NGINX_KEEP});
     chmod 0777, $dir;    # workers run as www-data or nobody
-    mkdir "$dir/$_" for qw(logs temp modules);
-    $NgxTest::BUILTIN
-        or symlink $MODULE, "$dir/modules/ngx_http_ims_module.so"
-        or die "$!\n";
+    mkdir "$dir/$_" for qw(logs temp modules modules-enabled);
+    unless ($NgxTest::BUILTIN) {
+        symlink $MODULE, "$dir/modules/ngx_http_ims_module.so" or die "$!\n";
+        open my $fh, '>', "$dir/modules-enabled/50-mod-http-ims.conf"
+            or die "$!\n";
+        print $fh "load_module modules/ngx_http_ims_module.so;\n";
+        close $fh;
+    }
     return $dir;
 }
 
@@ -387,15 +394,13 @@ sub run {
     return ($? >> 8, $out);
 }
 
-# a built-in module: the example without its load_module line
+# the example as the prefix's nginx.conf: its modules-enabled/ is there
 sub example_conf {
     my ($file, $p) = @_;
-    return $file unless $NgxTest::BUILTIN;
-    (my $text = slurp($file)) =~ s/^load_module\b.*\n//mg;
-    open my $fh, '>', "$p/example.conf" or die "$!\n";
-    print $fh $text;
+    open my $fh, '>', "$p/nginx.conf" or die "$!\n";
+    print $fh slurp($file);
     close $fh;
-    return "$p/example.conf";
+    return "$p/nginx.conf";
 }
 
 sub slurp {
@@ -414,8 +419,10 @@ for my $file (@EXAMPLES) {
     like($out, qr/test is successful/, "conf/$name: test is successful");
     unlike($out, qr/\[(warn|emerg|alert|crit)\]/, "conf/$name: no warnings")
         or diag($out);
-    like(slurp($file), qr/^load_module modules\/ngx_http_ims_module\.so;$/m,
-         "conf/$name: loads the module relative to the prefix");
+    like(slurp($file), qr/^include modules-enabled\/\*\.conf;$/m,
+         "conf/$name: the module loaded by a modules-enabled snippet");
+    unlike(slurp($file), qr/^\s*load_module\b/m,
+           "conf/$name: no load_module of its own (a package's would clash)");
 }
 
 ### the examples running, moved to free ports in front of the recorder
@@ -425,7 +432,6 @@ sub start_example {
     my ($name, %ports) = @_;
     my $p = prefix();
     my $text = slurp("$NgxTest::ROOT/conf/$name");
-    $text =~ s/^load_module\b.*\n//mg if $NgxTest::BUILTIN;
     my $up = NgxTest::free_port();
 
     $text =~ s/listen 127\.0\.0\.1:8080;/listen 127.0.0.1:$ports{api};/g;
@@ -493,16 +499,7 @@ sub client {
 sub upstream_log { slurp("$_[0]{dir}/upstream.log") }
 sub upstream_count { scalar(() = upstream_log($_[0]) =~ /^REQ \d+$/mg) }
 
-sub error_code {
-    my $e = eval { decode_json($_[0]{body}) } // {};
-    return ref $e eq 'HASH' && ref $e->{error} eq 'HASH'
-        ? $e->{error}{code} // '' : '';
-}
-
-my $V21 = 'application/openstack-images-v2.1-json-patch';
 my $UUID = '6f1b6a0e-6f3c-4c0e-9a51-2b0b8e7a1c01';
-my $RENAME = '[{"op":"replace","path":"/name","value":"renamed"}]';
-my $FORBIDDEN = '[{"op":"replace","path":"/__imagetype","value":"gold"}]';
 my $MIXED = 'Application/OpenStack-Images-v2.1-JSON-Patch; charset=utf-8';
 my $BIG = '[' . join(',', map {
     sprintf '{"op":"add","path":"/k%04d","value":"%s"}', $_, 'v' x 1000

@@ -14,14 +14,14 @@ use lib "$FindBin::Bin/lib";
 use File::Temp qw(tempfile);
 use Test::More;
 use NgxTest;
+use Ims;
 
 NgxTest::require_module();
 
 my $CHECK = "$NgxTest::ROOT/build/ims-check";
 plan(skip_all => "not built: $CHECK (run make)") unless -x $CHECK;
 
-my $ID = '33ad552d-1149-471c-8190-ff6776174a00';
-my $V21 = 'application/openstack-images-v2.1-json-patch';
+my $ID = $IMAGE_ID;
 
 # [ method, uri, [ Content-Type values ], body, ims-check options ]
 my @cases = (

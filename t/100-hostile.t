@@ -28,13 +28,12 @@ use JSON::PP;
 use Test::More;
 use Time::HiRes qw(sleep time);
 use NgxTest;
+use Ims;
 
 NgxTest::require_module();
 
 my $UUID = '33ad552d-1149-471c-8190-ff6776174a00';
 my $URI  = "/v2/images/$UUID";
-my $V21  = 'application/openstack-images-v2.1-json-patch';
-my $V20  = 'application/openstack-images-v2.0-json-patch';
 
 my $OK   = '[{"op":"add","path":"/k","value":"v"}]';
 
@@ -74,10 +73,6 @@ my $HTTP = <<'EOF';
 EOF
 
 ### helpers
-
-sub op21 { my ($op, $path, @v) = @_;
-           '{"op":"' . $op . '","path":"' . $path . '"'
-           . (@v ? ',"value":' . $v[0] : '') . '}' }
 
 # a remove ignores its value: the reader alone judges what is in it
 sub in_value { '[{"op":"remove","path":"/x","value":' . $_[0] . '}]' }
@@ -634,6 +629,12 @@ unlike($t->error_log, qr/^\[error\] 1#1: forged/m,
 $t->stop;
 
 ### HTTP/2: rejected streams next to accepted ones on one connection
+
+if (!NgxTest::features()->{http2}) {
+    SKIP: { skip("$NgxTest::BINARY lacks the HTTP/2 module", 1) }
+    done_testing;
+    exit 0;
+}
 
 $t = NgxTest->new(workers => 2, http2 => 1, http_config => $HTTP,
                   config => "access_log %%DIR%%/conn.log conn;\n$LOCATIONS");

@@ -94,8 +94,12 @@ on_signal() {
 start_nginx() {
     local conf=$NGINX_PREFIX/nginx.conf
 
-    mkdir -p "$NGINX_PREFIX/logs" "$NGINX_PREFIX/temp" "$NGINX_PREFIX/modules"
+    mkdir -p "$NGINX_PREFIX/logs" "$NGINX_PREFIX/temp" "$NGINX_PREFIX/modules" \
+             "$NGINX_PREFIX/modules-enabled"
     ln -sf "$MODULE" "$NGINX_PREFIX/modules/ngx_http_ims_module.so"
+    # what the package's snippet does for a packaged module
+    echo "load_module modules/ngx_http_ims_module.so;" \
+        >"$NGINX_PREFIX/modules-enabled/50-mod-http-ims.conf"
 
     # conf/ims-gateway.conf is a real config; only the addresses change
     sed -e "s/listen 127\.0\.0\.1:8080;/listen 127.0.0.1:$GW_PORT;/" \

@@ -19,7 +19,10 @@ package NgxTest;
 # on), TEST_NGINX_KEEP=1 keeps the temporary directories,
 # TEST_NGINX_VERBOSE=1 prints where they are, TEST_NGINX_MAIN_INCLUDE=DIR
 # includes DIR/*.conf in the main context (a packaged module's
-# /etc/nginx/modules-enabled, with TEST_NGINX_MODULE empty).
+# /etc/nginx/modules-enabled, with TEST_NGINX_MODULE empty),
+# TEST_NGINX_PORT_BASE=N takes ports from N up instead of the kernel's
+# choice.  A check that needs what a binary may lack (--with-debug, the sub
+# or HTTP/2 module: NgxTest::features()) is skipped with the reason.
 #
 # Config texts may use %%DIR%% (the test directory), %%PORT%% (nginx) and
 # %%UPSTREAM_PORT%%.
@@ -70,20 +73,33 @@ for my $sig (qw(INT TERM)) {
 }
 
 my %used_ports;
+my $next_port = $ENV{TEST_NGINX_PORT_BASE};
 
+# A free local port: the kernel's choice (an unused ephemeral port), or,
+# with TEST_NGINX_PORT_BASE, the next free one from that base.  Never one
+# this process handed out before.  A port taken between this check and
+# nginx's bind is handled by _start_nginx, which starts again on another.
 sub free_port {
     for (1 .. 200) {
-        my $port = 18000 + int(rand(1000));
-        next if $used_ports{$port};
         my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-                                      LocalPort => $port, Proto => 'tcp',
-                                      Listen => 1, ReuseAddr => 1)
+                                      LocalPort => $next_port ? $next_port++
+                                                              : 0,
+                                      Proto => 'tcp', Listen => 1,
+                                      ReuseAddr => 1)
             or next;
+        my $port = $s->sockport;
         close $s;
-        $used_ports{$port} = 1;
+        next if $used_ports{$port}++;
         return $port;
     }
-    die "no free port in 18000-18999\n";
+    die "no free local port\n";
+}
+
+# skip the rest of a test file, saying why, unless the binary has $feature
+sub require_feature {
+    my ($feature, $why) = @_;
+    plan(skip_all => "$BINARY lacks $feature: $why")
+        unless features()->{$feature};
 }
 
 # What the binary was built with (nginx -V), asked once:
@@ -150,8 +166,14 @@ sub new {
         $self->{upstream_port} = $1;
     }
 
-    $self->_write_conf(\%args);
-    $self->_start_nginx();
+    # a port taken by another run between free_port() and nginx's bind:
+    # start again on another one
+    for my $try (1 .. 5) {
+        $self->_write_conf(\%args);
+        last if eval { $self->_start_nginx(); 1 };
+        die $@ if $try == 5 || $@ !~ /Address already in use/;
+        $self->{port} = free_port();
+    }
 
     return $self;
 }
@@ -257,8 +279,12 @@ sub _start_nginx {
                 . join("\n", grep /\[(emerg|alert|crit)\]|nginx:/,
                                   split /\n/, $log) . "\n";
         }
-        my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$self->{port}");
-        return if $s;
+        # the pid file is written once the listening sockets are bound:
+        # before it, a connect may reach someone else's socket on the port
+        if (-s "$d/nginx.pid") {
+            return if IO::Socket::INET->new(
+                          PeerAddr => "127.0.0.1:$self->{port}");
+        }
         sleep 0.05;
     }
 
