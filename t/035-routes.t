@@ -23,6 +23,13 @@ NgxTest::require_module();
 
 my $UUID = '6f1b6a0e-6f3c-4c0e-9a51-2b0b8e7a1c01';
 
+# the access log is written after the response: wait for the line
+sub logged {
+    my ($t, $re) = @_;
+    NgxTest::wait_for(sub { $t->file('ims.log') =~ $re });
+    return $t->file('ims.log');
+}
+
 my $t = NgxTest->new(http_config => <<'EOF', config => <<'EOF');
     log_format ims '$request_method $request_uri ims=$ims_verdict '
                    'code=$ims_error_code reason="$ims_reason"';
@@ -149,10 +156,10 @@ for my $o (@overrides) {
                                . 'request');
 }
 
-like($t->file('ims.log'),
+like(logged($t, qr{^DELETE /v2/cloudimages}m),
      qr{^DELETE /v2/cloudimages\?_method=GET&member_status=all ims=reject }m,
      'access log: the override is a reject');
-like($t->file('ims.log'),
+like(logged($t, qr{^POST /v2/images/\S+ ims=}m),
      qr{^POST /v2/images/\S+ ims=reject code=IMG\.0017 reason="Method override}m,
      'access log: $ims_error_code and $ims_reason');
 like($t->error_log,
@@ -170,7 +177,7 @@ for my $req (['GET', '/v2/images?x=_method'], ['POST', '/v2/images?a_method=1'],
 is($t->upstream_count, $n + 3, 'all three reached the upstream');
 for my $line ('GET /v2/images?x=_method', 'POST /v2/images?a_method=1',
               'PUT /v2/images?_methods=1') {
-    like($t->file('ims.log'), qr{^\Q$line\E ims= code= }m,
+    like(logged($t, qr{^\Q$line\E }m), qr{^\Q$line\E ims= code= }m,
          "$line: not judged");
 }
 
@@ -183,7 +190,7 @@ is($r->{status}, 200, 'monitor: an override is forwarded');
 is($t->upstream_count, $n + 1, 'monitor: reached the upstream');
 is(($t->upstream_requests)[-1]{uri}, '/monitor/x?_method=PATCH',
    'monitor: unchanged');
-like($t->file('ims.log'),
+like(logged($t, qr{^POST /monitor/x}m),
      qr{^POST /monitor/x\?_method=PATCH ims=would_reject code=IMG\.0017 }m,
      'monitor: would_reject in the access log');
 like($t->error_log, qr/ims: would reject with 400 IMG\.0017/,
