@@ -40,7 +40,40 @@ typedef enum {
 } ngx_http_ims_type_class_e;
 
 
+#define NGX_HTTP_IMS_OFF      0
+#define NGX_HTTP_IMS_ENFORCE  1
+#define NGX_HTTP_IMS_MONITOR  2
+
+
+/* an entry of ims_system_attributes or ims_editable_attributes */
+typedef struct {
+    ngx_str_t            name;
+    ngx_regex_t         *regex;         /* "~pattern" entries */
+} ngx_http_ims_match_t;
+
+
+typedef struct {
+    ngx_uint_t           mode;
+    ngx_uint_t           query_unknown;
+    ngx_uint_t           log_level;
+    ngx_uint_t           forbidden_status;
+    ngx_int_t            max_depth;
+    ngx_int_t            max_operations;
+    ngx_int_t            name_max_length;
+    ngx_int_t            description_max_length;
+    ngx_str_t            description_forbidden;
+    ngx_str_t            api_prefix;
+    ngx_array_t         *system_attributes;
+    ngx_array_t         *editable_attributes;
+    ngx_regex_t         *name_pattern;
+    ims_route_conf_t     route;
+    ims_patch_conf_t     patch;
+    ims_query_conf_t     query;
+} ngx_http_ims_loc_conf_t;
+
+
 extern ngx_module_t  ngx_http_ims_module;
+extern ngx_str_t     ngx_http_ims_verdict_names[];
 
 
 ngx_int_t ngx_http_ims_metrics_add_zone(ngx_conf_t *cf);
@@ -49,6 +82,19 @@ void ngx_http_ims_count_request(ims_route_t route,
 void ngx_http_ims_count_content_type(unsigned changes);
 void ngx_http_ims_count_body(size_t len);
 char *ngx_http_ims_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+char *ngx_http_ims_set_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_ims_set_number(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_ims_set_attributes(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ims_set_name_pattern(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ims_set_forbidden_chars(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ims_set_api_prefix(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+void *ngx_http_ims_create_loc_conf(ngx_conf_t *cf);
+char *ngx_http_ims_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child);
 
 
 #endif /* _NGX_HTTP_IMS_H_INCLUDED_ */

@@ -39,9 +39,6 @@ static ngx_str_t  ngx_http_ims_zone_name = ngx_string("ims_metrics");
 static const char  *ngx_http_ims_route_names[] = {
     "patch", "query", "other"
 };
-static const char  *ngx_http_ims_verdict_names[] = {
-    "pass", "reject", "would_reject"
-};
 static const char  *ngx_http_ims_type_names[] = {
     "canonical", "case", "parameters", "whitespace"
 };
@@ -208,7 +205,7 @@ ngx_http_ims_metrics_handler(ngx_http_request_t *r)
             p = ngx_slprintf(p, last,
                     "ims_requests_total{route=\"%s\",verdict=\"%s\"} %uA\n",
                     ngx_http_ims_route_names[i],
-                    ngx_http_ims_verdict_names[k], c->requests[i][k]);
+                    ngx_http_ims_verdict_names[k].data, c->requests[i][k]);
         }
     }
 
@@ -221,7 +218,7 @@ ngx_http_ims_metrics_handler(ngx_http_request_t *r)
         for (k = NGX_HTTP_IMS_REJECT; k < NGX_HTTP_IMS_VERDICTS; k++) {
             p = ngx_slprintf(p, last,
                     "ims_rejections_total{code=\"%s\",verdict=\"%s\"} %uA\n",
-                    ims_code_name(i), ngx_http_ims_verdict_names[k],
+                    ims_code_name(i), ngx_http_ims_verdict_names[k].data,
                     c->rejections[i][k]);
         }
     }
