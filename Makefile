@@ -86,8 +86,11 @@ test: deps
 test-unit: unit
 	$(BUILD)/ims-unit
 
+# the body rules and the hostile inputs again with the reference reader:
+# both readers must give the same verdicts (ims_json_reader)
 test-integration: module check-tool
 	prove -r t/
+	TEST_NGINX_IMS_READER=jansson prove t/010-patch-rules.t t/100-hostile.t
 
 run: deps
 	$(MAKE) all

@@ -77,7 +77,13 @@ static void ngx_http_ims_content_type(ngx_http_request_t *r,
     ngx_http_ims_ctx_t *ctx, ngx_uint_t n, ims_verdict_t *v);
 static void ngx_http_ims_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ims_inspect_body(ngx_http_request_t *r,
-    ngx_http_ims_ctx_t *ctx, ims_patch_conf_t *conf, ims_verdict_t *v);
+    ngx_http_ims_ctx_t *ctx, ngx_http_ims_loc_conf_t *ilcf, ims_verdict_t *v);
+static ngx_int_t ngx_http_ims_read_stream(ngx_http_request_t *r,
+    ngx_http_ims_ctx_t *ctx, ims_patch_conf_t *conf, off_t total,
+    ims_verdict_t *v);
+static ngx_int_t ngx_http_ims_read_jansson(ngx_http_request_t *r,
+    ngx_http_ims_ctx_t *ctx, ims_patch_conf_t *conf, off_t total,
+    ims_verdict_t *v);
 static ngx_int_t ngx_http_ims_decide(ngx_http_request_t *r,
     ngx_http_ims_ctx_t *ctx, const ims_verdict_t *v);
 static ngx_int_t ngx_http_ims_respond(ngx_http_request_t *r,
@@ -113,6 +119,13 @@ static ngx_conf_enum_t  ngx_http_ims_query_unknown[] = {
 static ngx_conf_enum_t  ngx_http_ims_forbidden_statuses[] = {
     { ngx_string("400"), NGX_HTTP_BAD_REQUEST },
     { ngx_string("403"), NGX_HTTP_FORBIDDEN },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_ims_json_readers[] = {
+    { ngx_string("stream"), NGX_HTTP_IMS_READER_STREAM },
+    { ngx_string("jansson"), NGX_HTTP_IMS_READER_JANSSON },
     { ngx_null_string, 0 }
 };
 
@@ -163,6 +176,13 @@ static ngx_command_t  ngx_http_ims_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ims_loc_conf_t, forbidden_status),
       &ngx_http_ims_forbidden_statuses },
+
+    { ngx_string("ims_json_reader"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_ims_set_enum,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ims_loc_conf_t, json_reader),
+      &ngx_http_ims_json_readers },
 
     { ngx_string("ims_log_level"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -557,7 +577,7 @@ ngx_http_ims_body_handler(ngx_http_request_t *r)
 
     ctx->reading = 0;
 
-    if (ngx_http_ims_inspect_body(r, ctx, &ilcf->patch, &v) != NGX_OK
+    if (ngx_http_ims_inspect_body(r, ctx, ilcf, &v) != NGX_OK
         || ngx_http_ims_decide(r, ctx, &v) != NGX_OK)
     {
         ctx->phase_rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -575,24 +595,17 @@ ngx_http_ims_body_handler(ngx_http_request_t *r)
 
 
 /*
- * The body is fed to the streaming gate as nginx holds it: memory buffers
- * in place, a temporary file in chunks.  Nothing is copied but what the
- * reader keeps in its scratch, which is sized from the body length and,
- * needed only here, is on the stack for a small body.
+ * The body as nginx holds it, judged by the reader the location chose; the
+ * verdict is logged at debug level and the bytes counted.
  */
 
 static ngx_int_t
 ngx_http_ims_inspect_body(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
-    ims_patch_conf_t *conf, ims_verdict_t *v)
+    ngx_http_ims_loc_conf_t *ilcf, ims_verdict_t *v)
 {
-    off_t          total, offset;
-    size_t         size, n;
-    u_char        *scratch, *chunk;
-    ssize_t        got;
-    ngx_buf_t     *b;
-    ngx_chain_t   *cl;
-    ims_patch_t    pt;
-    u_char         stack[NGX_HTTP_IMS_BODY_STACK];
+    off_t         total;
+    ngx_int_t     rc;
+    ngx_chain_t  *cl;
 
     total = 0;
 
@@ -601,6 +614,53 @@ ngx_http_ims_inspect_body(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
             total += ngx_buf_size(cl->buf);
         }
     }
+
+    if (ilcf->json_reader == NGX_HTTP_IMS_READER_JANSSON) {
+        rc = ngx_http_ims_read_jansson(r, ctx, &ilcf->patch, total, v);
+
+    } else {
+        rc = ngx_http_ims_read_stream(r, ctx, &ilcf->patch, total, v);
+    }
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "http ims body of %O bytes judged: %i",
+                   total, v->status);
+
+    ngx_http_ims_count_body(total);
+
+    if (v->status == NGX_HTTP_INTERNAL_SERVER_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ims: %s", v->detail);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The streaming reader is fed the body as nginx holds it: memory buffers
+ * in place, a temporary file in chunks.  Nothing is copied but what the
+ * reader keeps in its scratch, which is sized from the body length and,
+ * needed only here, is on the stack for a small body.
+ */
+
+static ngx_int_t
+ngx_http_ims_read_stream(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
+    ims_patch_conf_t *conf, off_t total, ims_verdict_t *v)
+{
+    off_t          offset;
+    size_t         size, n;
+    u_char        *scratch, *chunk;
+    ssize_t        got;
+    ngx_buf_t     *b;
+    ngx_chain_t   *cl;
+    ims_patch_t    pt;
+    u_char         stack[NGX_HTTP_IMS_BODY_STACK];
 
     size = ims_patch_scratch_size(conf, total);
 
@@ -626,7 +686,7 @@ ngx_http_ims_inspect_body(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
 
         if (ngx_buf_in_memory(b)) {
             if (ims_patch_feed(&pt, b->pos, b->last - b->pos, v) != 0) {
-                goto done;
+                return NGX_OK;
             }
 
             continue;
@@ -656,26 +716,70 @@ ngx_http_ims_inspect_body(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
             }
 
             if (ims_patch_feed(&pt, chunk, n, v) != 0) {
-                goto done;
+                return NGX_OK;
             }
         }
     }
 
     (void) ims_patch_end(&pt, v);
 
-done:
+    return NGX_OK;
+}
 
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "http ims body of %O bytes judged: %i",
-                   total, v->status);
 
-    ngx_http_ims_count_body(total);
+/*
+ * The reference reader (ims_json_reader jansson) parses a whole document:
+ * the body is used in place when nginx holds it in one memory buffer, and
+ * otherwise copied, or read from its temporary file, into one.
+ */
 
-    if (v->status == NGX_HTTP_INTERNAL_SERVER_ERROR) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ims: %s", v->detail);
-        return NGX_ERROR;
+static ngx_int_t
+ngx_http_ims_read_jansson(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
+    ims_patch_conf_t *conf, off_t total, ims_verdict_t *v)
+{
+    u_char       *body, *p;
+    ssize_t       n;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    cl = r->request_body ? r->request_body->bufs : NULL;
+
+    if (cl && cl->next == NULL && ngx_buf_in_memory(cl->buf)) {
+        body = cl->buf->pos;
+
+    } else {
+        body = ngx_pnalloc(r->pool, total ? total : 1);
+        if (body == NULL) {
+            return NGX_ERROR;
+        }
+
+        for (p = body; cl; cl = cl->next) {
+            b = cl->buf;
+
+            if (ngx_buf_in_memory(b)) {
+                p = ngx_cpymem(p, b->pos, b->last - b->pos);
+                continue;
+            }
+
+            if (!b->in_file) {
+                continue;
+            }
+
+            n = ngx_read_file(b->file, p, b->file_last - b->file_pos,
+                              b->file_pos);
+
+            if (n != b->file_last - b->file_pos) {
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "ims: could not read the request body "
+                              "from \"%V\"", &b->file->name);
+                return NGX_ERROR;
+            }
+
+            p += n;
+        }
     }
+
+    (void) ims_patch_validate_jansson(ctx->dialect, body, total, conf, v);
 
     return NGX_OK;
 }

@@ -30,6 +30,7 @@
 #   BENCH_PORT=19180                backend; the gateways use +1 and +2
 #   BENCH_RECORD=1                  append the table to bench/RESULTS.md
 #   BENCH_DIR=build/bench  IMS_MODULE=build/ngx_http_ims_module.so
+#   BENCH_JSON_READER=stream        the module's ims_json_reader
 
 set -euo pipefail
 
@@ -133,6 +134,7 @@ start_nginx() {
     sed -e "s|@PREFIX@|$prefix|g" -e "s|@PORT@|$port|g" \
         -e "s|@BACKEND_PORT@|$PORT|g" -e "s|@MODULE@|$MODULE|g" \
         -e "s|@IMS_GATEWAY@|$mode|g" -e "s|@CPU_MASK@|$(cpu_mask "$cpu")|g" \
+        -e "s|@JSON_READER@|${BENCH_JSON_READER:-stream}|g" \
         "$template" > "$prefix/nginx.conf"
 
     "$NGINX" -t -q -p "$prefix" -e "$prefix/error.log" \

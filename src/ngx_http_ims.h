@@ -44,6 +44,10 @@ typedef enum {
 #define NGX_HTTP_IMS_ENFORCE  1
 #define NGX_HTTP_IMS_MONITOR  2
 
+/* ims_json_reader */
+#define NGX_HTTP_IMS_READER_STREAM   0
+#define NGX_HTTP_IMS_READER_JANSSON  1
+
 
 /* an entry of ims_system_attributes or ims_editable_attributes */
 typedef struct {
@@ -57,6 +61,7 @@ typedef struct {
     ngx_uint_t           query_unknown;
     ngx_uint_t           log_level;
     ngx_uint_t           forbidden_status;
+    ngx_uint_t           json_reader;
     ngx_int_t            max_depth;
     ngx_int_t            max_operations;
     ngx_int_t            name_max_length;

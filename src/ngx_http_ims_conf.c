@@ -382,6 +382,7 @@ ngx_http_ims_create_loc_conf(ngx_conf_t *cf)
     conf->query_unknown = NGX_CONF_UNSET_UINT;
     conf->log_level = NGX_CONF_UNSET_UINT;
     conf->forbidden_status = NGX_CONF_UNSET_UINT;
+    conf->json_reader = NGX_CONF_UNSET_UINT;
     conf->max_depth = NGX_CONF_UNSET;
     conf->max_operations = NGX_CONF_UNSET;
     conf->name_max_length = NGX_CONF_UNSET;
@@ -406,6 +407,8 @@ ngx_http_ims_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_LOG_INFO);
     ngx_conf_merge_uint_value(conf->forbidden_status, prev->forbidden_status,
                               NGX_HTTP_BAD_REQUEST);
+    ngx_conf_merge_uint_value(conf->json_reader, prev->json_reader,
+                              NGX_HTTP_IMS_READER_STREAM);
     ngx_conf_merge_value(conf->max_depth, prev->max_depth,
                          IMS_DEFAULT_MAX_DEPTH);
     ngx_conf_merge_value(conf->max_operations, prev->max_operations,

@@ -728,4 +728,56 @@ unlike($t->error_log, qr/ims: (rejected|would reject)/,
 
 $t->stop;
 
+### ims_json_reader: the reference reader, chosen per location
+
+# Both readers reach the same verdict; their words for malformed JSON
+# differ, which shows which one judged.
+$t = NgxTest->new(config => <<'EOF');
+        location / {
+            ims_gateway on;
+            proxy_pass http://backend;
+        }
+
+        location /jansson/ {
+            ims_gateway on;
+            ims_api_prefix /jansson;
+            ims_json_reader jansson;
+            proxy_pass http://backend;
+        }
+EOF
+
+for my $case (['/', 'premature end'],
+              ['/jansson/', 'unexpected token near end of file']) {
+    my ($prefix, $words) = @$case;
+    my $uri = ($prefix eq '/' ? '' : '/jansson') . "/v2/images/$IMAGE_ID";
+    my $r = $t->request(method => 'PATCH', uri => $uri, body => '[{"op":',
+                        headers => ['Content-Type' => $V21]);
+    is(error_code($r), 'IMG.0001', "$prefix: malformed JSON is IMG.0001");
+    like(json_body($r)->{error}{message} // '', qr/\Q$words\E/,
+         "$prefix: judged by the " . ($prefix eq '/' ? 'stream' : 'jansson')
+         . ' reader');
+
+    # a body in a temporary file, and a chunked one, through either reader
+    # 900 operations, 35 KB: over the 16k body buffer, under the limit of
+    # 1000 operations
+    my $big = '[' . join(',', map { op21('add', "/k$_", '"v"') } 1 .. 900)
+              . ']';
+    for my $chunked (0, 1) {
+        $r = $t->request(method => 'PATCH', uri => $uri, body => $big,
+                         headers => ['Content-Type' => $V21],
+                         $chunked ? (chunked => [700]) : ());
+        is($r->{status}, 200, "$prefix: 900 operations accepted"
+                              . ($chunked ? ', chunked' : ''));
+        is(($t->upstream_requests)[-1]{body}, $big,
+           "$prefix: forwarded intact" . ($chunked ? ', chunked' : ''));
+    }
+
+    $r = $t->request(method => 'PATCH', uri => $uri,
+                     body => '[' . op21('remove', '/__os_bit') . ']',
+                     headers => ['Content-Type' => $V21]);
+    is(error_code($r), 'IMG.0105', "$prefix: a system attribute, IMG.0105");
+}
+
+$t->stop;
+
 done_testing;

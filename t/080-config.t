@@ -90,6 +90,8 @@ my %enum = (
                           [qw(drop allow)]],
     ims_forbidden_status => ['"400" or "403"', [qw(400 403)],
                              [qw(404 401 0400 4xx)]],
+    ims_json_reader => ['"stream" or "jansson"', [qw(stream jansson)],
+                        [qw(json simd 1)]],
     ims_log_level => ['"error", "warn", "notice", "info" or "debug"',
                       [qw(error warn notice info debug)],
                       [qw(crit alert emerg warning)]],
@@ -150,6 +152,7 @@ my %duplicate = (
     ims_name_pattern                => ['"[a-z]+"', '"[0-9]+"'],
     ims_description_forbidden_chars => ['"#"', '"<>"'],
     ims_api_prefix                  => ['/image', 'off'],
+    ims_json_reader                 => ['jansson', 'stream'],
 );
 
 for my $name (sort keys %duplicate) {

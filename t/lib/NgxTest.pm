@@ -20,6 +20,7 @@ package NgxTest;
 # TEST_NGINX_VERBOSE=1 prints where they are, TEST_NGINX_MAIN_INCLUDE=DIR
 # includes DIR/*.conf in the main context (a packaged module's
 # /etc/nginx/modules-enabled, with TEST_NGINX_MODULE empty),
+# TEST_NGINX_IMS_READER=jansson sets ims_json_reader for every test server,
 # TEST_NGINX_PORT_BASE=N takes ports from N up instead of the kernel's
 # choice.  A check that needs what a binary may lack (--with-debug, the sub
 # or HTTP/2 module: NgxTest::features()) is skipped with the reason.
@@ -227,6 +228,8 @@ http {
     scgi_temp_path $d/scgi_temp;
 
 @{[ $args->{http_config} // '' ]}
+@{[ $self->{module} && $ENV{TEST_NGINX_IMS_READER}
+    ? "    ims_json_reader $ENV{TEST_NGINX_IMS_READER};" : '' ]}
 $upstream
     server {
         listen 127.0.0.1:$self->{port}$h2;
