@@ -62,6 +62,7 @@ run_tests() {
     export TEST_NGINX_BINARY=$OUT/nginx
     export TEST_NGINX_MODULE=            # built in: no load_module
     export TEST_NGINX_KEEP=1
+    export TEST_NGINX_TIMEOUT=${TEST_NGINX_TIMEOUT:-15}
     export TMPDIR=$tmp
 
     # LeakSanitizer stays on but does not change exit codes (nginx -t

@@ -41,6 +41,8 @@ die() { echo "test-valgrind: $*" >&2; exit 1; }
 command -v valgrind > /dev/null || die "valgrind not installed"
 
 export TEST_NGINX_MODULE=${TEST_NGINX_MODULE:-$TOP/build/ngx_http_ims_module.so}
+# responses are many times slower under valgrind: the one timeout knob
+export TEST_NGINX_TIMEOUT=${TEST_NGINX_TIMEOUT:-30}
 [ -f "$TEST_NGINX_MODULE" ] || die "$TEST_NGINX_MODULE not built (run make)"
 
 tdir=$TOP/t

@@ -21,6 +21,7 @@ package NgxTest;
 # includes DIR/*.conf in the main context (a packaged module's
 # /etc/nginx/modules-enabled, with TEST_NGINX_MODULE empty),
 # TEST_NGINX_IMS_READER=jansson sets ims_json_reader for every test server,
+# TEST_NGINX_TIMEOUT=N gives a response N seconds (default 5),
 # TEST_NGINX_PORT_BASE=N takes ports from N up instead of the kernel's
 # choice.  A check that needs what a binary may lack (--with-debug, the sub
 # or HTTP/2 module: NgxTest::features()) is skipped with the reason.
@@ -48,7 +49,8 @@ our $MODULE = $ENV{TEST_NGINX_MODULE} // "$ROOT/build/ngx_http_ims_module.so";
 our $BUILTIN = $MODULE eq '';    # compiled into $BINARY
 our @WRAPPER = split ' ', $ENV{TEST_NGINX_WRAPPER} // '';
 our $MASTER = $ENV{TEST_NGINX_MASTER} // 'on';
-our $TIMEOUT = 5;
+# how long a response may take; slower under valgrind or a sanitizer
+our $TIMEOUT = $ENV{TEST_NGINX_TIMEOUT} || 5;
 
 use constant DEFAULT_CONFIG => <<'EOF';
         location / {
