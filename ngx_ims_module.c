@@ -69,6 +69,11 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_ims_handler(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_ims_mode(ngx_http_request_t *r,
+    ngx_http_ims_loc_conf_t *ilcf);
+static ngx_int_t ngx_http_ims_log_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ims_status_class(ngx_http_request_t *r);
+static ngx_http_ims_verdict_e ngx_http_ims_verdict(ngx_http_ims_ctx_t *ctx);
 static ngx_uint_t ngx_http_ims_scan_headers(ngx_http_request_t *r,
     ims_request_t *rq);
 static ngx_int_t ngx_http_ims_query(ngx_http_request_t *r,
@@ -158,7 +163,7 @@ static ngx_command_t  ngx_http_ims_commands[] = {
 
     { ngx_string("ims_gateway"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_ims_set_enum,
+      ngx_http_ims_set_gateway,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ims_loc_conf_t, mode),
       &ngx_http_ims_modes },
@@ -300,7 +305,9 @@ typedef enum {
     NGX_HTTP_IMS_VAR_VERDICT = 0,
     NGX_HTTP_IMS_VAR_ERROR_CODE,
     NGX_HTTP_IMS_VAR_REASON,
-    NGX_HTTP_IMS_VAR_CONTENT_TYPE
+    NGX_HTTP_IMS_VAR_CONTENT_TYPE,
+    NGX_HTTP_IMS_VAR_MODE,
+    NGX_HTTP_IMS_VAR_OUTCOME
 } ngx_http_ims_var_e;
 
 
@@ -318,6 +325,12 @@ static ngx_http_variable_t  ngx_http_ims_vars[] = {
     { ngx_string("ims_content_type"), NULL, ngx_http_ims_variable,
       NGX_HTTP_IMS_VAR_CONTENT_TYPE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("ims_mode"), NULL, ngx_http_ims_variable,
+      NGX_HTTP_IMS_VAR_MODE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("ims_outcome"), NULL, ngx_http_ims_variable,
+      NGX_HTTP_IMS_VAR_OUTCOME, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 
@@ -329,6 +342,18 @@ ngx_str_t  ngx_http_ims_verdict_names[] = {
     ngx_string("pass"),
     ngx_string("reject"),
     ngx_string("would_reject")
+};
+
+ngx_str_t  ngx_http_ims_status_names[] = {
+    ngx_string("2xx"),
+    ngx_string("3xx"),
+    ngx_string("4xx"),
+    ngx_string("5xx")
+};
+
+static ngx_str_t  ngx_http_ims_mode_names[] = {
+    ngx_string("on"),
+    ngx_string("monitor")
 };
 
 
@@ -346,6 +371,7 @@ static ngx_int_t
 ngx_http_ims_handler(ngx_http_request_t *r)
 {
     ngx_int_t                 rc;
+    ngx_uint_t                mode;
     ims_str_t                 image_id;
     ngx_uint_t                content_types;
     ims_route_t               route;
@@ -364,6 +390,16 @@ ngx_http_ims_handler(ngx_http_request_t *r)
 
     if (ctx != NULL) {
         return ngx_http_ims_respond(r, ctx);
+    }
+
+    mode = ilcf->mode;
+
+    if (mode == NGX_HTTP_IMS_VARIABLE) {
+        mode = ngx_http_ims_mode(r, ilcf);
+
+        if (mode == NGX_HTTP_IMS_OFF) {
+            return NGX_DECLINED;
+        }
     }
 
     /* the normalized URI: the backend decodes the path too */
@@ -388,7 +424,7 @@ ngx_http_ims_handler(ngx_http_request_t *r)
     }
 
     ctx->route = route;
-    ctx->monitor = (ilcf->mode == NGX_HTTP_IMS_MONITOR);
+    ctx->monitor = (mode == NGX_HTTP_IMS_MONITOR);
 
     if (v.status == 0) {
         if (route == IMS_ROUTE_QUERY) {
@@ -435,6 +471,90 @@ ngx_http_ims_handler(ngx_http_request_t *r)
     ngx_http_finalize_request(r, NGX_DONE);
 
     return NGX_DONE;
+}
+
+
+/*
+ * The mode of a request when ims_gateway takes a variable.  A value that
+ * is none of the three is judged "on", the safe side, and logged once per
+ * worker process (it is a configuration mistake, not a client's).
+ */
+
+static ngx_uint_t
+ngx_http_ims_mode(ngx_http_request_t *r, ngx_http_ims_loc_conf_t *ilcf)
+{
+    ngx_str_t          value;
+    ngx_conf_enum_t   *e;
+    static ngx_uint_t  warned;
+
+    if (ngx_http_complex_value(r, ilcf->mode_value, &value) == NGX_OK) {
+        for (e = ngx_http_ims_modes; e->name.len; e++) {
+            if (e->name.len == value.len
+                && ngx_strncasecmp(e->name.data, value.data, value.len) == 0)
+            {
+                return e->value;
+            }
+        }
+
+    } else {
+        ngx_str_set(&value, "(not evaluated)");
+    }
+
+    if (!warned) {
+        warned = 1;
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "ims: \"ims_gateway\" evaluated to \"%V\", not \"on\", "
+                      "\"off\" or \"monitor\": judged as \"on\" (logged "
+                      "once per worker)", &value);
+    }
+
+    return NGX_HTTP_IMS_ENFORCE;
+}
+
+
+/*
+ * The log phase: every judged request is counted by route, mode, verdict
+ * and the class of its final status, whoever answered it (the backend,
+ * nginx, or the gateway's own rejection).
+ */
+
+static ngx_int_t
+ngx_http_ims_log_handler(ngx_http_request_t *r)
+{
+    ngx_int_t            status;
+    ngx_http_ims_ctx_t  *ctx;
+
+    ctx = ngx_http_ims_get_ctx(r);
+
+    if (ctx == NULL || !ctx->inspected) {
+        return NGX_OK;
+    }
+
+    status = ngx_http_ims_status_class(r);
+
+    if (status != NGX_ERROR) {
+        ngx_http_ims_count_outcome(ctx->route, ctx->monitor,
+                                   ngx_http_ims_verdict(ctx), status);
+    }
+
+    return NGX_OK;
+}
+
+
+/* the final status's class as $status shows it, or NGX_ERROR: none yet */
+
+static ngx_int_t
+ngx_http_ims_status_class(ngx_http_request_t *r)
+{
+    ngx_uint_t  status;
+
+    status = r->err_status ? r->err_status : r->headers_out.status;
+
+    if (status < 200 || status > 599) {
+        return NGX_ERROR;
+    }
+
+    return status / 100 - 2;
 }
 
 
@@ -968,10 +1088,25 @@ ngx_http_ims_ctx_cleanup(void *data)
 
 
 
+/* the verdict of a judged request */
+
+static ngx_http_ims_verdict_e
+ngx_http_ims_verdict(ngx_http_ims_ctx_t *ctx)
+{
+    if (ctx->rejection == NULL) {
+        return NGX_HTTP_IMS_PASS;
+    }
+
+    return ctx->monitor ? NGX_HTTP_IMS_WOULD_REJECT : NGX_HTTP_IMS_REJECT;
+}
+
+
 static ngx_int_t
 ngx_http_ims_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     uintptr_t data)
 {
+    ngx_int_t            status;
+    ngx_str_t           *name;
     const ims_str_t     *type;
     ngx_http_ims_ctx_t  *ctx;
 
@@ -990,12 +1125,35 @@ ngx_http_ims_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     switch (data) {
 
     case NGX_HTTP_IMS_VAR_VERDICT:
-        v->data = ngx_http_ims_verdict_names[ctx->rejection == NULL
-                                             ? NGX_HTTP_IMS_PASS
-                                             : ctx->monitor
-                                               ? NGX_HTTP_IMS_WOULD_REJECT
-                                               : NGX_HTTP_IMS_REJECT].data;
-        v->len = ngx_strlen(v->data);
+        name = &ngx_http_ims_verdict_names[ngx_http_ims_verdict(ctx)];
+        v->data = name->data;
+        v->len = name->len;
+        break;
+
+    case NGX_HTTP_IMS_VAR_MODE:
+        name = &ngx_http_ims_mode_names[ctx->monitor];
+        v->data = name->data;
+        v->len = name->len;
+        break;
+
+    case NGX_HTTP_IMS_VAR_OUTCOME:
+        /* "verdict/2xx": the status is final in the log phase */
+        status = ngx_http_ims_status_class(r);
+
+        if (status == NGX_ERROR) {
+            break;
+        }
+
+        name = &ngx_http_ims_verdict_names[ngx_http_ims_verdict(ctx)];
+
+        v->data = ngx_pnalloc(r->pool, name->len + sizeof("/2xx") - 1);
+        if (v->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        v->len = ngx_sprintf(v->data, "%V/%V", name,
+                             &ngx_http_ims_status_names[status])
+                 - v->data;
         break;
 
     case NGX_HTTP_IMS_VAR_ERROR_CODE:
@@ -1087,6 +1245,13 @@ ngx_http_ims_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_ims_handler;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_ims_log_handler;
 
     return NGX_OK;
 }

@@ -30,6 +30,16 @@ typedef enum {
 } ngx_http_ims_verdict_e;
 
 
+/* the class of a request's final status, for the outcome counters */
+typedef enum {
+    NGX_HTTP_IMS_STATUS_2XX = 0,
+    NGX_HTTP_IMS_STATUS_3XX,
+    NGX_HTTP_IMS_STATUS_4XX,
+    NGX_HTTP_IMS_STATUS_5XX,
+    NGX_HTTP_IMS_STATUS_CLASSES
+} ngx_http_ims_status_class_e;
+
+
 /* the Content-Type classes the counters keep, by what normalizing did */
 typedef enum {
     NGX_HTTP_IMS_TYPE_CANONICAL = 0,
@@ -40,9 +50,10 @@ typedef enum {
 } ngx_http_ims_type_class_e;
 
 
-#define NGX_HTTP_IMS_OFF      0
-#define NGX_HTTP_IMS_ENFORCE  1
-#define NGX_HTTP_IMS_MONITOR  2
+#define NGX_HTTP_IMS_OFF       0
+#define NGX_HTTP_IMS_ENFORCE   1
+#define NGX_HTTP_IMS_MONITOR   2
+#define NGX_HTTP_IMS_VARIABLE  3       /* evaluated per request */
 
 /* ims_json_reader */
 #define NGX_HTTP_IMS_READER_STREAM   0
@@ -58,6 +69,7 @@ typedef struct {
 
 typedef struct {
     ngx_uint_t           mode;
+    ngx_http_complex_value_t  *mode_value;  /* NGX_HTTP_IMS_VARIABLE */
     ngx_uint_t           query_unknown;
     ngx_uint_t           log_level;
     ngx_uint_t           forbidden_status;
@@ -79,15 +91,20 @@ typedef struct {
 
 extern ngx_module_t  ngx_http_ims_module;
 extern ngx_str_t     ngx_http_ims_verdict_names[];
+extern ngx_str_t     ngx_http_ims_status_names[];
 
 
 ngx_int_t ngx_http_ims_metrics_add_zone(ngx_conf_t *cf);
 void ngx_http_ims_count_request(ims_route_t route,
     ngx_http_ims_verdict_e verdict, ims_code_t code);
+void ngx_http_ims_count_outcome(ims_route_t route, ngx_uint_t monitor,
+    ngx_http_ims_verdict_e verdict, ngx_http_ims_status_class_e status);
 void ngx_http_ims_count_content_type(unsigned changes);
 void ngx_http_ims_count_body(size_t len);
 char *ngx_http_ims_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
+char *ngx_http_ims_set_gateway(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 char *ngx_http_ims_set_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_ims_set_number(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_ims_set_attributes(ngx_conf_t *cf, ngx_command_t *cmd,

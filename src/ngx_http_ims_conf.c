@@ -69,6 +69,51 @@ ngx_http_ims_match_name(void *data, const ims_uchar_t *p, size_t len)
 
 
 /*
+ * ims_gateway on | off | monitor, or a value with variables, evaluated per
+ * request (a map, geo or split_clients variable): a literal costs nothing
+ * at run time.
+ */
+
+char *
+ngx_http_ims_set_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ims_loc_conf_t *ilcf = conf;
+
+    ngx_str_t                         *value;
+    ngx_http_compile_complex_value_t   ccv;
+
+    value = cf->args->elts;
+
+    if (ngx_http_script_variables_count(&value[1]) == 0) {
+        return ngx_http_ims_set_enum(cf, cmd, conf);
+    }
+
+    if (ilcf->mode != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    ilcf->mode_value = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
+    if (ilcf->mode_value == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = &value[1];
+    ccv.complex_value = ilcf->mode_value;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ilcf->mode = NGX_HTTP_IMS_VARIABLE;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
  * Like ngx_conf_set_enum_slot(), with an error that names the directive
  * and the values it takes.
  */
@@ -373,6 +418,7 @@ ngx_http_ims_create_loc_conf(ngx_conf_t *cf)
      *
      *     conf->description_forbidden = { 0, NULL };
      *     conf->api_prefix = { 0, NULL };
+     *     conf->mode_value = NULL;
      *     conf->system_attributes = NULL;
      *     conf->editable_attributes = NULL;
      *     conf->patch and conf->query: set at merge time
@@ -401,7 +447,11 @@ ngx_http_ims_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ims_patch_conf_t  *patch;
 
-    ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_HTTP_IMS_OFF);
+    if (conf->mode == NGX_CONF_UNSET_UINT) {
+        conf->mode = (prev->mode == NGX_CONF_UNSET_UINT) ? NGX_HTTP_IMS_OFF
+                                                         : prev->mode;
+        conf->mode_value = prev->mode_value;
+    }
     ngx_conf_merge_uint_value(conf->query_unknown, prev->query_unknown, 0);
     ngx_conf_merge_uint_value(conf->log_level, prev->log_level,
                               NGX_LOG_INFO);

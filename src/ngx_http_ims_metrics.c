@@ -19,6 +19,10 @@ typedef struct {
     ngx_atomic_t  rejections[IMS_CODE_COUNT][NGX_HTTP_IMS_VERDICTS];
     ngx_atomic_t  content_types[NGX_HTTP_IMS_TYPE_CLASSES];
     ngx_atomic_t  body_bytes;
+
+    /* by route, mode (on, monitor), verdict and final status class */
+    ngx_atomic_t  outcomes[IMS_ROUTE_COUNT][2][NGX_HTTP_IMS_VERDICTS]
+                          [NGX_HTTP_IMS_STATUS_CLASSES];
 } ngx_http_ims_counters_t;
 
 
@@ -110,6 +114,16 @@ ngx_http_ims_count_request(ims_route_t route,
 
 
 void
+ngx_http_ims_count_outcome(ims_route_t route, ngx_uint_t monitor,
+    ngx_http_ims_verdict_e verdict, ngx_http_ims_status_class_e status)
+{
+    (void) ngx_atomic_fetch_add(
+              &ngx_http_ims_counters->outcomes[route][monitor][verdict][status],
+              1);
+}
+
+
+void
 ngx_http_ims_count_content_type(unsigned changes)
 {
     ngx_http_ims_counters_t  *c;
@@ -162,7 +176,7 @@ ngx_http_ims_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-#define NGX_HTTP_IMS_METRICS_MAX  8192
+#define NGX_HTTP_IMS_METRICS_MAX  16384
 
 
 /* the Prometheus text exposition format, version 0.0.4 */
@@ -173,7 +187,7 @@ ngx_http_ims_metrics_handler(ngx_http_request_t *r)
     u_char                   *p, *last;
     ngx_int_t                 rc;
     ngx_buf_t                *b;
-    ngx_uint_t                i, k;
+    ngx_uint_t                i, k, m, n;
     ngx_chain_t               out;
     ngx_http_ims_counters_t  *c;
 
@@ -232,6 +246,42 @@ ngx_http_ims_metrics_handler(ngx_http_request_t *r)
         p = ngx_slprintf(p, last,
                          "ims_content_types_total{variant=\"%s\"} %uA\n",
                          ngx_http_ims_type_names[i], c->content_types[i]);
+    }
+
+    /*
+     * Only the combinations that can happen: a monitor never rejects, an
+     * enforcing gateway never "would reject", and its rejections are 4xx.
+     */
+
+    p = ngx_slprintf(p, last,
+            "# HELP ims_upstream_responses_total Judged requests by route, "
+            "mode, verdict and the class of the final status.\n"
+            "# TYPE ims_upstream_responses_total counter\n");
+
+    for (i = 0; i < IMS_ROUTE_COUNT; i++) {
+        for (m = 0; m < 2; m++) {
+            for (k = 0; k < NGX_HTTP_IMS_VERDICTS; k++) {
+                for (n = 0; n < NGX_HTTP_IMS_STATUS_CLASSES; n++) {
+
+                    if ((k == NGX_HTTP_IMS_WOULD_REJECT && !m)
+                        || (k == NGX_HTTP_IMS_REJECT
+                            && (m || n != NGX_HTTP_IMS_STATUS_4XX)))
+                    {
+                        continue;
+                    }
+
+                    p = ngx_slprintf(p, last,
+                            "ims_upstream_responses_total{route=\"%s\","
+                            "mode=\"%s\",verdict=\"%V\",status=\"%V\"} "
+                            "%uA\n",
+                            ngx_http_ims_route_names[i],
+                            m ? "monitor" : "on",
+                            &ngx_http_ims_verdict_names[k],
+                            &ngx_http_ims_status_names[n],
+                            c->outcomes[i][m][k][n]);
+                }
+            }
+        }
     }
 
     p = ngx_slprintf(p, last,

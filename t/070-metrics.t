@@ -47,7 +47,24 @@ my %FAMILY = (
     ims_content_types_total => [map {
         qq{ims_content_types_total{variant="$_"}} } @VARIANTS],
     ims_body_inspected_bytes_total => ['ims_body_inspected_bytes_total'],
+    # what can happen (docs/rules.md): a monitor never rejects, "on" never
+    # would-rejects, and the gateway's own rejections are 4xx
+    ims_upstream_responses_total => [map { my $r = $_; map { my $m = $_;
+        map { my $v = $_; map {
+            sprintf('ims_upstream_responses_total{route="%s",mode="%s",'
+                    . 'verdict="%s",status="%s"}', $r, $m, $v, $_)
+        } $v eq 'reject' ? ('4xx') : qw(2xx 3xx 4xx 5xx)
+        } $m eq 'on' ? qw(pass reject) : qw(pass would_reject)
+        } qw(on monitor) } @ROUTES],
 );
+
+# the outcome series of one request
+sub outcome {
+    my ($route, $mode, $verdict, $status) = @_;
+    return sprintf('ims_upstream_responses_total{route="%s",mode="%s",'
+                   . 'verdict="%s",status="%dxx"}', $route, $mode, $verdict,
+                   $status / 100);
+}
 
 sub zero { return { map { $_ => 0 } map { @$_ } values %FAMILY } }
 
@@ -361,6 +378,8 @@ for my $row (@sequence) {
         $expect->{qq{ims_content_types_total{variant="$_"}}}++
             for @$variants;
         $expect->{ims_body_inspected_bytes_total} += $bytes;
+        $expect->{outcome($route, $title =~ /^monitor:/ ? 'monitor' : 'on',
+                          $verdict, $status)}++;
         $seen_code{$code}++ if $code;
     }
 
@@ -464,6 +483,12 @@ $total->{'ims_content_types_total{variant="case"}'} = $n;
 $total->{'ims_content_types_total{variant="parameters"}'} = $n;
 $total->{ims_body_inspected_bytes_total}
     = $n * (2 * length($RENAME) + 2 * length($FORBIDDEN) + length $BIG);
+$total->{outcome('patch', 'on', 'pass', 200)} = 3 * $n;
+$total->{outcome('patch', 'on', 'reject', 400)} = 2 * $n;
+$total->{outcome('patch', 'monitor', 'would_reject', 200)} = $n;
+$total->{outcome('query', 'on', 'pass', 200)} = $n;
+$total->{outcome('query', 'on', 'reject', 400)} = $n;
+$total->{outcome('query', 'monitor', 'would_reject', 200)} = $n;
 
 # ask each worker (new connections land on either)
 metrics_are($t, $total, 'exact totals across both workers');

@@ -576,15 +576,14 @@ sub patch { (method => 'PATCH', uri => "/v2/images/$UUID",
     like(upstream_log($e), qr/^Content-Type: \Q$MIXED\E\r$/mi,
          'rollout: with the original Content-Type');
 
-    $r = client($api, method => 'GET', uri => '/v2/cloudimages?__imagetype=x');
-    is($r->{status}, 400, 'rollout: the switched location enforces');
-    is(error_code($r), 'IMG.0024', 'rollout: IMG.0024');
-
-    # the switched location covers the aliases of its route
-    for my $uri ('/v2.1/cloudimages?a=1;__imagetype=x',
+    # a client named in the map is enforced, on every alias
+    for my $uri ('/v2/cloudimages?__imagetype=x',
+                 '/v2.1/cloudimages?a=1;__imagetype=x',
                  '/cloudimages?__imagetype=x') {
-        $r = client($api, method => 'GET', uri => $uri);
-        is(error_code($r), 'IMG.0024', "rollout: $uri enforced too");
+        $r = client($api, method => 'GET', uri => $uri,
+                    headers => ['X-IMS-Client' => 'batch-7']);
+        is($r->{status}, 400, "rollout: a named client enforced: $uri");
+        is(error_code($r), 'IMG.0024', "rollout: IMG.0024, $uri");
     }
 
     $r = client($api, patch($V21, $RENAME));
@@ -594,11 +593,13 @@ sub patch { (method => 'PATCH', uri => "/v2/images/$UUID",
         (slurp("$e->{dir}/logs/access.log") =~ tr/\n//) >= 3
     });
     my $all = slurp("$e->{dir}/logs/access.log");
-    like($all, qr/ims=would_reject code=IMG\.0105/, 'rollout: access log');
-    like($all, qr/ims=reject code=IMG\.0024/, 'rollout: access log, enforced');
+    like($all, qr/mode=monitor ims=would_reject outcome=would_reject\/2xx code=IMG\.0105/,
+         'rollout: access log');
+    like($all, qr/mode=on ims=reject outcome=reject\/4xx code=IMG\.0024/,
+         'rollout: access log, enforced');
     my @review = split /\n/, slurp("$e->{dir}/logs/ims-would-reject.log");
     is(scalar @review, 1, 'rollout: one line for review');
-    like($review[0] // '', qr/"PATCH .* ims=would_reject code=IMG\.0105/,
+    like($review[0] // '', qr/"PATCH .* ims=would_reject outcome=would_reject\/2xx code=IMG\.0105/,
          'rollout: the would-be rejection');
     like(slurp("$e->{dir}/logs/error.log"),
          qr/\[info\] .*ims: would reject with 400 IMG\.0105/,
@@ -607,6 +608,8 @@ sub patch { (method => 'PATCH', uri => "/v2/images/$UUID",
     $r = client($e->{metrics}, uri => '/metrics');
     like($r->{body}, qr/^ims_requests_total\{route="patch",verdict="would_reject"\} 1$/m,
          'rollout: would_reject counted');
+    like($r->{body}, qr/^ims_upstream_responses_total\{route="patch",mode="monitor",verdict="would_reject",status="2xx"\} 1$/m,
+         'rollout: what enforcing would change, with the backend\'s answer');
 
     stop_example($e);
 }
