@@ -1201,10 +1201,14 @@ ngx_http_ims_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 
 
 
+/* preconfiguration: the core's indexes, and the variables */
+
 static ngx_int_t
 ngx_http_ims_add_variables(ngx_conf_t *cf)
 {
     ngx_http_variable_t  *var, *v;
+
+    ims_core_init();
 
     for (v = ngx_http_ims_vars; v->name.len; v++) {
         var = ngx_http_add_variable(cf, &v->name, v->flags);

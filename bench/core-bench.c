@@ -590,6 +590,7 @@ main(int argc, char **argv)
         bench_usage();
     }
 
+    ims_core_init();
     ims_patch_conf_init(&bench_patch_conf);
     ims_query_conf_init(&bench_query_conf);
 

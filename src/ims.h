@@ -36,6 +36,17 @@ typedef unsigned char  ims_uchar_t;
 
 
 /*
+ * The core's one initialization: the catalogs' indexes, built once.  The
+ * module calls it at configuration time, and so does every other program
+ * (ims-check, the tests, the fuzzers, the benchmarks); the configurations'
+ * init functions call it too.  Without it every entry point refuses with
+ * an internal error rather than judge with an empty catalog.
+ */
+void ims_core_init(void);
+int ims_core_ready(void);
+
+
+/*
  * Word-at-a-time byte tests: a byte each of 0x01, of 0x80; whether any of
  * the eight bytes of w is zero, or is c (borrows flag only bytes above a
  * true match, so "any" is exact).
@@ -334,7 +345,7 @@ typedef struct {
 
 #define IMS_DEFAULT_MAX_DEPTH              32
 #define IMS_DEFAULT_MAX_OPS                1000
-#define IMS_DEFAULT_NAME_MAX_CHARS         128
+#define IMS_DEFAULT_IMAGE_NAME_MAX_CHARS   128
 #define IMS_DEFAULT_DESCRIPTION_MAX_CHARS  1024
 #define IMS_DEFAULT_DESCRIPTION_FORBIDDEN  "\r\n<>"
 
@@ -365,7 +376,8 @@ typedef enum {
     IMS_OP_REMOVE
 } ims_op_kind_t;
 
-#define IMS_NAME_MAX_BYTES  1024
+/* the longest attribute name, in bytes, once "~0" and "~1" are decoded */
+#define IMS_ATTR_NAME_MAX_BYTES  1024
 
 
 typedef struct {
@@ -377,7 +389,7 @@ typedef struct {
     unsigned             value_ascii;   /* every byte below 0x80 */
     size_t               value_len;
     const ims_uchar_t   *value;
-    ims_uchar_t          decoded[IMS_NAME_MAX_BYTES];  /* "~0", "~1" */
+    ims_uchar_t          decoded[IMS_ATTR_NAME_MAX_BYTES];  /* "~0", "~1" */
 } ims_op_t;
 
 
@@ -400,54 +412,16 @@ typedef struct {
     unsigned        reject_unknown:1;
 } ims_query_conf_t;
 
-/* every conf comes from ims_query_conf_init(): it builds the catalog index */
 void ims_query_conf_init(ims_query_conf_t *conf);
 int ims_query_validate(const ims_query_conf_t *conf, const ims_uchar_t *args,
     size_t len, ims_uchar_t *scratch, ims_verdict_t *v);
-int ims_time_valid(const ims_uchar_t *p, size_t len);
+void ims_query_index_init(void);
 
 
 /* the system-attribute catalog */
 
-/*
- * Most names an operation edits are not in the catalog: a bit per length
- * and last byte of the catalog's names turns them away before any lookup,
- * inline in the rules.  Built once by ims_attrs_init().
- */
-#define IMS_ATTR_FILTER_MAX_LEN  32
-
-typedef struct {
-    unsigned        ready;
-    size_t          min_prefix;     /* of the reserved prefixes */
-    uint32_t        ends[IMS_ATTR_FILTER_MAX_LEN + 1][256 / 32];
-} ims_attr_filter_t;
-
-extern ims_attr_filter_t  ims_attr_filter;
-
 void ims_attrs_init(void);
-int ims_attr_lookup(const ims_uchar_t *name, size_t len, int filtered);
-
-
-static ims_inline int
-ims_is_system_attribute(const ims_uchar_t *name, size_t len)
-{
-    const ims_attr_filter_t  *f;
-
-    f = &ims_attr_filter;
-
-    /* len - 1 wraps for an empty name: looked up */
-    if (f->ready && len - 1 < IMS_ATTR_FILTER_MAX_LEN
-        && !(f->ends[len][name[len - 1] >> 5]
-             & (1u << (name[len - 1] & 31))))
-    {
-        /* not a catalog name: only a reserved prefix can still match */
-        return len >= f->min_prefix && ims_attr_lookup(name, len, 1);
-    }
-
-    return ims_attr_lookup(name, len, 0);
-}
-
-
+int ims_is_system_attribute(const ims_uchar_t *name, size_t len);
 size_t ims_system_attribute_count(void);
 const char *ims_system_attribute_name(size_t i);
 

@@ -114,11 +114,10 @@ static const ims_attr_t  ims_system_prefixes[] = {
 
 
 /*
- * An open-addressing index over the catalog, built once (at configuration
- * time, from ims_patch_conf_init()), so that a lookup hashes the name once
- * and compares it with one entry or two.  The hash reads the length and
- * three bytes only: that tells the catalog's names apart well enough, and
- * probing settles the rest.
+ * An open-addressing index over the catalog, built once by ims_core_init(),
+ * so that a lookup hashes the name once and compares it with one entry or
+ * two.  The hash reads the length and three bytes only: that tells the
+ * catalog's names apart well enough, and probing settles the rest.
  */
 
 #define IMS_ATTR_BUCKETS  256
@@ -126,8 +125,23 @@ static const ims_attr_t  ims_system_prefixes[] = {
 static uint8_t   ims_attr_index[IMS_ATTR_BUCKETS];     /* entry + 1, 0: none */
 static size_t    ims_attr_max_len;
 
-/* built with the index; ims.h reads it inline */
-ims_attr_filter_t  ims_attr_filter;
+
+/*
+ * Most names an operation edits are not in the catalog: a bit per length
+ * and last byte of the catalog's names turns them away before the lookup.
+ */
+
+#define IMS_ATTR_FILTER_MAX_LEN  32
+
+static struct {
+    unsigned        ready;
+    size_t          min_prefix;     /* of the reserved prefixes */
+    uint32_t        ends[IMS_ATTR_FILTER_MAX_LEN + 1][256 / 32];
+} ims_attr_filter;
+
+
+static int ims_attr_lookup(const ims_uchar_t *name, size_t len,
+    int filtered);
 
 
 static uint32_t
@@ -190,20 +204,43 @@ ims_attrs_init(void)
 
 
 /*
- * The names ims_is_system_attribute() (ims.h) did not settle with the
- * filter: catalog lookup unless "filtered", then the prefixes.
+ * A name of the catalog, or one with a reserved prefix.  Before
+ * ims_core_init() every name is one: refused, never passed.
  */
 
 int
+ims_is_system_attribute(const ims_uchar_t *name, size_t len)
+{
+    const ims_uchar_t  *last;
+
+    if (!ims_attr_filter.ready) {
+        return 1;
+    }
+
+    /* len - 1 wraps for an empty name: looked up */
+    if (len - 1 < IMS_ATTR_FILTER_MAX_LEN) {
+        last = &name[len - 1];
+
+        if (!(ims_attr_filter.ends[len][*last >> 5] & (1u << (*last & 31))))
+        {
+            /* not a catalog name: only a reserved prefix can still match */
+            return len >= ims_attr_filter.min_prefix
+                   && ims_attr_lookup(name, len, 1);
+        }
+    }
+
+    return ims_attr_lookup(name, len, 0);
+}
+
+
+/* the catalog, unless the filter ruled it out ("filtered"), then prefixes */
+
+static int
 ims_attr_lookup(const ims_uchar_t *name, size_t len, int filtered)
 {
     size_t             i;
     uint32_t           b;
     const ims_attr_t  *a;
-
-    if (!ims_attr_filter.ready) {
-        ims_attrs_init();
-    }
 
     if (filtered || len < 2 || len > ims_attr_max_len) {
         goto prefixes;

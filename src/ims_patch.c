@@ -18,7 +18,7 @@
 #include "ims_stream.h"
 
 
-#define IMS_NAME_MAX_CHARS          255
+#define IMS_ATTR_NAME_MAX_CHARS     255
 #define IMS_CUSTOM_VALUE_MAX_BYTES  65535
 
 #define IMS_SHOW_MAX  96
@@ -46,11 +46,11 @@ ims_patch_conf_init(ims_patch_conf_t *conf)
 {
     memset(conf, 0, sizeof(ims_patch_conf_t));
 
-    ims_attrs_init();
+    ims_core_init();
 
     conf->max_depth = IMS_DEFAULT_MAX_DEPTH;
     conf->max_ops = IMS_DEFAULT_MAX_OPS;
-    conf->name_max_chars = IMS_DEFAULT_NAME_MAX_CHARS;
+    conf->name_max_chars = IMS_DEFAULT_IMAGE_NAME_MAX_CHARS;
     conf->description_max_chars = IMS_DEFAULT_DESCRIPTION_MAX_CHARS;
     conf->forbidden_status = 400;
 
@@ -342,7 +342,7 @@ ims_path_decode_careful(const ims_member_t *path, ims_op_t *op,
             ch = (*++p == '1') ? '/' : '~';
         }
 
-        if (op->name_len == IMS_NAME_MAX_BYTES) {
+        if (op->name_len == IMS_ATTR_NAME_MAX_BYTES) {
             /* at most 4 bytes a character: already over 255 */
             goto too_long;
         }
@@ -360,7 +360,7 @@ ims_path_decode_careful(const ims_member_t *path, ims_op_t *op,
 
     if (!seen) {
         /* printable ASCII: one byte a character, no class to check */
-        if (op->name_len > IMS_NAME_MAX_CHARS) {
+        if (op->name_len > IMS_ATTR_NAME_MAX_CHARS) {
             goto too_long;
         }
 
@@ -373,7 +373,7 @@ ims_path_decode_careful(const ims_member_t *path, ims_op_t *op,
         return ims_reject_name(v, op, "is not BMP UTF-8");
     }
 
-    if (scan.chars > IMS_NAME_MAX_CHARS) {
+    if (scan.chars > IMS_ATTR_NAME_MAX_CHARS) {
         goto too_long;
     }
 
@@ -403,7 +403,7 @@ too_long:
 
     return ims_reject(v, 400, IMS_IMG_0001,
                       "Operation %zu: the attribute name is longer than %d "
-                      "characters.", op->index, IMS_NAME_MAX_CHARS);
+                      "characters.", op->index, IMS_ATTR_NAME_MAX_CHARS);
 }
 
 
@@ -412,7 +412,7 @@ too_long:
 static ims_inline int
 ims_path_decode(const ims_member_t *path, ims_op_t *op, ims_verdict_t *v)
 {
-    if (path->len < 2 || path->len - 1 > IMS_NAME_MAX_CHARS
+    if (path->len < 2 || path->len - 1 > IMS_ATTR_NAME_MAX_CHARS
         || path->data[0] != '/'
         || !ims_path_plain(path->data + 1, path->len - 1))
     {
@@ -815,6 +815,31 @@ ims_patch_scratch_size(const ims_patch_conf_t *conf, size_t len)
 }
 
 
+/* JSON whitespace only, or nothing: a body with its own code, IMG.0007 */
+
+static int
+ims_patch_blank(const ims_uchar_t *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static int
+ims_patch_reject_blank(ims_verdict_t *v)
+{
+    return ims_reject(v, 400, IMS_IMG_0007,
+                      "A JSON array of operations is required.");
+}
+
+
 /*
  * The incremental gate over the streaming reader: the body is fed piece by
  * piece as nginx holds it (memory buffers, temporary-file chunks), with a
@@ -826,6 +851,10 @@ ims_patch_begin(ims_patch_t *pt, ims_dialect_t dialect,
     const ims_patch_conf_t *conf, ims_uchar_t *scratch, size_t size,
     ims_verdict_t *v)
 {
+    if (!ims_core_ready()) {
+        return ims_reject(v, 500, IMS_OK, "ims_core_init() was not called.");
+    }
+
     ims_verdict_pass(v);
 
     pt->dialect = dialect;
@@ -846,13 +875,8 @@ int
 ims_patch_feed(ims_patch_t *pt, const ims_uchar_t *p, size_t len,
     ims_verdict_t *v)
 {
-    size_t  i;
-
-    /* an empty or blank body has its own code, IMG.0007 */
-    for (i = 0; pt->blank && i < len; i++) {
-        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') {
-            pt->blank = 0;
-        }
+    if (pt->blank) {
+        pt->blank = ims_patch_blank(p, len);
     }
 
     return ims_stream_feed(&pt->stream, p, len, v) == IMS_STREAM_OK ? 0 : -1;
@@ -863,8 +887,7 @@ int
 ims_patch_end(ims_patch_t *pt, ims_verdict_t *v)
 {
     if (pt->blank) {
-        return ims_reject(v, 400, IMS_IMG_0007,
-                          "A JSON array of operations is required.");
+        return ims_patch_reject_blank(v);
     }
 
     return ims_stream_finish(&pt->stream, v) == IMS_STREAM_OK ? 0 : -1;
@@ -917,22 +940,16 @@ int
 ims_patch_validate_jansson(ims_dialect_t dialect, const ims_uchar_t *body,
     size_t len, const ims_patch_conf_t *conf, ims_verdict_t *v)
 {
-    size_t        i;
-    ims_patch_t   pt;
+    ims_patch_t  pt;
+
+    if (!ims_core_ready()) {
+        return ims_reject(v, 500, IMS_OK, "ims_core_init() was not called.");
+    }
 
     ims_verdict_pass(v);
 
-    for (i = 0; i < len; i++) {
-        if (body[i] != ' ' && body[i] != '\t' && body[i] != '\r'
-            && body[i] != '\n')
-        {
-            break;
-        }
-    }
-
-    if (i == len) {
-        return ims_reject(v, 400, IMS_IMG_0007,
-                          "A JSON array of operations is required.");
+    if (ims_patch_blank(body, len)) {
+        return ims_patch_reject_blank(v);
     }
 
     pt.dialect = dialect;

@@ -57,52 +57,52 @@ typedef struct {
 } ims_query_param_t;
 
 
-#define ims_word(s)    { sizeof(s) - 1, (const ims_uchar_t *) s }
-#define ims_null_word  { 0, NULL }
+#define ims_string(s)    { sizeof(s) - 1, (const ims_uchar_t *) s }
+#define ims_null_string  { 0, NULL }
 
-/* the words of an enumerated value, ended by ims_null_word */
+/* the words of an enumerated value, ended by ims_null_string */
 
 static const ims_str_t  ims_q_imagetype[] = {
-    ims_word("gold"), ims_word("private"), ims_word("shared"), ims_null_word };
+    ims_string("gold"), ims_string("private"), ims_string("shared"), ims_null_string };
 static const ims_str_t  ims_q_visibility[] = {
-    ims_word("public"), ims_word("private"), ims_word("shared"),
-    ims_null_word };
+    ims_string("public"), ims_string("private"), ims_string("shared"),
+    ims_null_string };
 static const ims_str_t  ims_q_member_status[] = {
-    ims_word("accepted"), ims_word("rejected"), ims_word("pending"),
-    ims_null_word };
+    ims_string("accepted"), ims_string("rejected"), ims_string("pending"),
+    ims_null_string };
 static const ims_str_t  ims_q_status[] = {
-    ims_word("queued"), ims_word("saving"), ims_word("deleted"),
-    ims_word("killed"), ims_word("active"), ims_null_word };
+    ims_string("queued"), ims_string("saving"), ims_string("deleted"),
+    ims_string("killed"), ims_string("active"), ims_null_string };
 static const ims_str_t  ims_q_boolean[] = {
-    ims_word("true"), ims_word("false"), ims_null_word };
-static const ims_str_t  ims_q_true[] = { ims_word("true"), ims_null_word };
+    ims_string("true"), ims_string("false"), ims_null_string };
+static const ims_str_t  ims_q_true[] = { ims_string("true"), ims_null_string };
 static const ims_str_t  ims_q_os_type[] = {
-    ims_word("Linux"), ims_word("Windows"), ims_word("Other"), ims_null_word };
+    ims_string("Linux"), ims_string("Windows"), ims_string("Other"), ims_null_string };
 static const ims_str_t  ims_q_os_bit[] = {
-    ims_word("32"), ims_word("64"), ims_null_word };
+    ims_string("32"), ims_string("64"), ims_null_string };
 static const ims_str_t  ims_q_platform[] = {
-    ims_word("Windows"), ims_word("Ubuntu"), ims_word("RedHat"),
-    ims_word("Red Hat"), ims_word("SUSE"), ims_word("CentOS"),
-    ims_word("Debian"), ims_word("OpenSUSE"), ims_word("Oracle Linux"),
-    ims_word("Fedora"), ims_word("Other"), ims_word("CoreOS"),
-    ims_word("EulerOS"), ims_null_word };
+    ims_string("Windows"), ims_string("Ubuntu"), ims_string("RedHat"),
+    ims_string("Red Hat"), ims_string("SUSE"), ims_string("CentOS"),
+    ims_string("Debian"), ims_string("OpenSUSE"), ims_string("Oracle Linux"),
+    ims_string("Fedora"), ims_string("Other"), ims_string("CoreOS"),
+    ims_string("EulerOS"), ims_null_string };
 static const ims_str_t  ims_q_virtual_env_type[] = {
-    ims_word("FusionCompute"), ims_word("Ironic"), ims_word("DataImage"),
-    ims_word("IsoImage"), ims_null_word };
+    ims_string("FusionCompute"), ims_string("Ironic"), ims_string("DataImage"),
+    ims_string("IsoImage"), ims_null_string };
 static const ims_str_t  ims_q_disk_format[] = {
-    ims_word("vhd"), ims_word("zvhd"), ims_word("zvhd2"), ims_word("raw"),
-    ims_word("qcow2"), ims_word("iso"), ims_null_word };
+    ims_string("vhd"), ims_string("zvhd"), ims_string("zvhd2"), ims_string("raw"),
+    ims_string("qcow2"), ims_string("iso"), ims_null_string };
 static const ims_str_t  ims_q_container_format[] = {
-    ims_word("bare"), ims_null_word };
+    ims_string("bare"), ims_null_string };
 static const ims_str_t  ims_q_sort_key[] = {
-    ims_word("name"), ims_word("status"), ims_word("container_format"),
-    ims_word("disk_format"), ims_word("size"), ims_word("id"),
-    ims_word("created_at"), ims_word("updated_at"), ims_null_word };
+    ims_string("name"), ims_string("status"), ims_string("container_format"),
+    ims_string("disk_format"), ims_string("size"), ims_string("id"),
+    ims_string("created_at"), ims_string("updated_at"), ims_null_string };
 static const ims_str_t  ims_q_sort_dir[] = {
-    ims_word("asc"), ims_word("desc"), ims_null_word };
+    ims_string("asc"), ims_string("desc"), ims_null_string };
 static const ims_str_t  ims_q_time_ops[] = {
-    ims_word("gt"), ims_word("gte"), ims_word("lt"), ims_word("lte"),
-    ims_word("eq"), ims_word("neq"), ims_null_word };
+    ims_string("gt"), ims_string("gte"), ims_string("lt"), ims_string("lte"),
+    ims_string("eq"), ims_string("neq"), ims_null_string };
 
 
 #define IMS_INT32_MAX  2147483647ULL
@@ -211,7 +211,6 @@ typedef struct {
 #define IMS_QUERY_BUCKETS  128
 
 static uint8_t   ims_query_index[IMS_QUERY_BUCKETS];   /* entry + 1, 0: none */
-static unsigned  ims_query_index_ready;
 
 
 static unsigned
@@ -222,7 +221,7 @@ ims_query_hash(const ims_uchar_t *name, size_t len)
 }
 
 
-static void
+void
 ims_query_index_init(void)
 {
     size_t    i;
@@ -239,13 +238,12 @@ ims_query_index_init(void)
         ims_query_index[b % IMS_QUERY_BUCKETS] = (uint8_t) (i + 1);
     }
 
-    ims_query_index_ready = 1;
 }
 
 
 /*
- * The catalog row of a decoded name, or -1.  ims_query_conf_init() built
- * the index, at configuration time.
+ * The catalog row of a decoded name, or -1.  ims_core_init() built the
+ * index; ims_query_validate() refuses to run before it.
  */
 
 static ptrdiff_t
@@ -276,11 +274,9 @@ ims_query_lookup(const ims_uchar_t *name, size_t len)
 void
 ims_query_conf_init(ims_query_conf_t *conf)
 {
-    conf->reject_unknown = 0;
+    ims_core_init();
 
-    if (!ims_query_index_ready) {
-        ims_query_index_init();
-    }
+    conf->reject_unknown = 0;
 }
 
 
@@ -399,7 +395,7 @@ ims_digits(const ims_uchar_t *p, size_t n, unsigned min, unsigned max)
  * YYYY-MM-DD{T| }hh:mm:ss[.f{1,9}][Z|(+|-)hh:mm], a day that exists.
  */
 
-int
+static int
 ims_time_valid(const ims_uchar_t *p, size_t len)
 {
     int                 year, month, day, days;
@@ -780,6 +776,10 @@ ims_query_validate(const ims_query_conf_t *conf, const ims_uchar_t *args,
 {
     const ims_uchar_t  *p, *last;
     ims_query_state_t   st;
+
+    if (!ims_core_ready()) {
+        return ims_reject(v, 500, IMS_OK, "ims_core_init() was not called.");
+    }
 
     ims_verdict_pass(v);
 

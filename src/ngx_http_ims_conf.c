@@ -464,7 +464,7 @@ ngx_http_ims_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->max_operations, prev->max_operations,
                          IMS_DEFAULT_MAX_OPS);
     ngx_conf_merge_value(conf->name_max_length, prev->name_max_length,
-                         IMS_DEFAULT_NAME_MAX_CHARS);
+                         IMS_DEFAULT_IMAGE_NAME_MAX_CHARS);
     ngx_conf_merge_value(conf->description_max_length,
                          prev->description_max_length,
                          IMS_DEFAULT_DESCRIPTION_MAX_CHARS);

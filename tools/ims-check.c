@@ -94,6 +94,7 @@ main(int argc, char **argv)
         "patch", "query", "other (only the method-override check)"
     };
 
+    ims_core_init();
     ims_patch_conf_init(&patch);
     ims_query_conf_init(&query_conf);
     memset(&route_conf, 0, sizeof(ims_route_conf_t));

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "ims.h"
+#include "ims_stream.h"
 #include "unit.h"
 
 
@@ -1291,9 +1292,56 @@ test_policy(void)
 }
 
 
+/*
+ * Before ims_core_init() every entry point refuses, and every name counts
+ * as a system attribute: the safe side, never a pass with empty catalogs.
+ * Runs first, before anything initializes the core.
+ */
+
+static void
+test_core_init_first(void)
+{
+    ims_verdict_t     v;
+    ims_uchar_t       scratch[16];
+    ims_patch_t       pt;
+    ims_patch_conf_t  conf;
+    ims_query_conf_t  query;
+
+    memset(&conf, 0, sizeof(ims_patch_conf_t));
+    memset(&query, 0, sizeof(ims_query_conf_t));
+
+    check(!ims_core_ready(), "the core starts uninitialized", "", NULL);
+    check(ims_is_system_attribute((const ims_uchar_t *) "lbl", 3),
+          "before ims_core_init(): every name is a system attribute", "lbl",
+          NULL);
+    check(ims_patch_begin(&pt, IMS_PATCH_V21, &conf, scratch,
+                          sizeof(scratch), &v) != 0
+          && v.status == 500, "before ims_core_init(): no patch is read",
+          "", v.detail);
+    check(ims_patch_validate_jansson(IMS_PATCH_V21,
+                                     (const ims_uchar_t *) "[]", 2, &conf,
+                                     &v) != 0
+          && v.status == 500, "before ims_core_init(): nor with jansson",
+          "[]", v.detail);
+    check(ims_query_validate(&query, (const ims_uchar_t *) "limit=1", 7,
+                             scratch, &v) != 0
+          && v.status == 500, "before ims_core_init(): no query is judged",
+          "limit=1", v.detail);
+
+    ims_core_init();
+    ims_core_init();
+
+    check(ims_core_ready()
+          && !ims_is_system_attribute((const ims_uchar_t *) "lbl", 3)
+          && ims_is_system_attribute((const ims_uchar_t *) "status", 6),
+          "after ims_core_init() (twice): the catalog", "", NULL);
+}
+
+
 int
 main(void)
 {
+    test_core_init_first();
     test_patch_cases();
     test_path_scan();
     test_limits();
