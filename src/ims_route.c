@@ -27,6 +27,7 @@
 
 
 #define ims_is(p, len, s)  ((len) == sizeof(s) - 1 && memcmp(p, s, len) == 0)
+#define ims_header(s, k)   { sizeof(s) - 1, s, k }
 
 
 static const ims_uchar_t *
@@ -316,27 +317,25 @@ ims_route(const ims_route_conf_t *conf, const ims_request_t *rq,
 ims_header_t
 ims_route_header(const ims_uchar_t *name, size_t len)
 {
-    switch (len) {
+    size_t  i;
+    static const struct {
+        size_t          len;
+        const char     *name;
+        ims_header_t    kind;
+    } headers[] = {
+        ims_header("content-type", IMS_HEADER_CONTENT_TYPE),
+        ims_header("x-http-method", IMS_HEADER_OVERRIDE),
+        ims_header("x-method-override", IMS_HEADER_OVERRIDE),
+        ims_header("x-http-method-override", IMS_HEADER_OVERRIDE),
+    };
 
-    case sizeof("content-type") - 1:
-        return memcmp(name, "content-type", len) == 0
-               ? IMS_HEADER_CONTENT_TYPE : IMS_HEADER_OTHER;
-
-    case sizeof("x-http-method") - 1:
-        return memcmp(name, "x-http-method", len) == 0
-               ? IMS_HEADER_OVERRIDE : IMS_HEADER_OTHER;
-
-    case sizeof("x-method-override") - 1:
-        return memcmp(name, "x-method-override", len) == 0
-               ? IMS_HEADER_OVERRIDE : IMS_HEADER_OTHER;
-
-    case sizeof("x-http-method-override") - 1:
-        return memcmp(name, "x-http-method-override", len) == 0
-               ? IMS_HEADER_OVERRIDE : IMS_HEADER_OTHER;
-
-    default:
-        return IMS_HEADER_OTHER;
+    for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
+        if (len == headers[i].len && memcmp(name, headers[i].name, len) == 0) {
+            return headers[i].kind;
+        }
     }
+
+    return IMS_HEADER_OTHER;
 }
 
 

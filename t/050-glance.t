@@ -12,43 +12,21 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
-use File::Temp qw(tempdir);
 use JSON::PP;
 use Test::More;
 use NgxTest;
 use Ims;
+use Glance;
 
 NgxTest::require_module();
-plan(skip_all => 'python3-glance not installed')
-    if system('/usr/bin/python3 -c "import glance" 2>/dev/null') != 0;
+Glance::skip_unless_installed();
 
-my $GLANCE = "$NgxTest::ROOT/tools/glance.sh";
-
-my $dir = tempdir('glance-test-XXXXXX', TMPDIR => 1,
-                  CLEANUP => !$ENV{TEST_NGINX_KEEP});
-my $port = NgxTest::free_port();
-my $started;
-
-END {
-    local $?;
-    note(scalar `$GLANCE stop $dir 2>&1`) if $started;
-}
-
-my $out = `$GLANCE start $dir $port 2>&1`;
-$started = 1;
-note($out);
-ok($? == 0, "Glance started on 127.0.0.1:$port") or do {
-    diag($out);
-    done_testing;
-    exit 1;
-};
+my $glance = Glance->start('test');
+my ($dir, $port) = ($glance->dir, $glance->port);
 
 my $t = NgxTest->new(upstream => "127.0.0.1:$port");
 
-my $id = `$GLANCE image $dir ims-demo`;
-chomp $id;
-like($id, qr/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-     "sample image created: $id") or do { $t->stop; done_testing; exit 1 };
+my $id = $glance->image('ims-demo');
 my $uri = "/v2/images/$id";
 
 sub patch {

@@ -15,42 +15,20 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
-use File::Temp qw(tempdir);
 use JSON::PP;
 use Test::More;
 use NgxTest;
 use Ims;
+use Glance;
 
 NgxTest::require_module();
-plan(skip_all => 'python3-glance not installed')
-    if system('/usr/bin/python3 -c "import glance" 2>/dev/null') != 0;
+Glance::skip_unless_installed();
 
-my $GLANCE = "$NgxTest::ROOT/tools/glance.sh";
 my $VND = 'application/vnd.openstack.images-v2';
 
-my $dir = tempdir('glance-routes-XXXXXX', TMPDIR => 1,
-                  CLEANUP => !$ENV{TEST_NGINX_KEEP});
-my $port = NgxTest::free_port();
-my $started;
-
-END {
-    local $?;
-    note(scalar `$GLANCE stop $dir 2>&1`) if $started;
-}
-
-my $out = `$GLANCE start $dir $port 2>&1`;
-$started = 1;
-note($out);
-ok($? == 0, "Glance started on 127.0.0.1:$port") or do {
-    diag($out);
-    done_testing;
-    exit 1;
-};
-
-my $id = `$GLANCE image $dir routes-demo`;
-chomp $id;
-like($id, qr/^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/,
-     "sample image: $id") or do { done_testing; exit 1 };
+my $glance = Glance->start('routes');
+my $port = $glance->port;
+my $id = $glance->image('routes-demo');
 
 # the gateway is enabled for the whole server, as docs/rules.md asks; the
 # image list is mapped to Glance's /v2/images as in `make run`

@@ -13,10 +13,10 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
-use File::Temp qw(tempdir);
 use Test::More;
 use NgxTest;
 use Ims;
+use Glance;
 
 NgxTest::require_module();
 
@@ -194,15 +194,9 @@ SKIP: {
     skip('python3-glance not installed', 1)
         if system('/usr/bin/python3 -c "import glance" 2>/dev/null') != 0;
 
-    my $GLANCE = "$NgxTest::ROOT/tools/glance.sh";
-    my $dir = tempdir('glance-rollout-XXXXXX', TMPDIR => 1,
-                      CLEANUP => !$ENV{TEST_NGINX_KEEP});
-    my $port = NgxTest::free_port();
-    my $out = `$GLANCE start $dir $port 2>&1`;
-    ok($? == 0, "Glance started on 127.0.0.1:$port") or diag($out);
-
-    my $image = `$GLANCE image $dir rollout-demo`;
-    chomp $image;
+    my $glance = Glance->start('rollout');
+    my $port = $glance->port;
+    my $image = $glance->image('rollout-demo');
 
     $t = NgxTest->new(upstream => "127.0.0.1:$port",
                       http_config => <<'EOF', config => <<'EOF');
@@ -261,7 +255,6 @@ EOF
               . 'mixed run') or diag($text);
 
     $t->stop;
-    note(scalar `$GLANCE stop $dir 2>&1`);
 }
 
 done_testing;
