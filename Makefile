@@ -103,3 +103,4 @@ include tools/package.mk
 include bench/bench.mk
 include tools/reliability.mk
 include fuzz/fuzz.mk
+include tools/glance-diff.mk
