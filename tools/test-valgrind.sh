@@ -32,9 +32,9 @@ ROUNDS=${VALGRIND_ROUNDS:-50}
 # those of 010-040), 080-config (runs nginx -t and the examples itself,
 # not through the harness, so not under valgrind).
 TESTS=${VALGRIND_TESTS:-010-patch-rules 020-content-type 030-query
-                       040-forwarding 045-error-page 060-operator
-                       090-ims-check}
-TESTS_MASTER=${VALGRIND_TESTS_MASTER:-070-metrics 100-hostile}
+                       035-routes 040-forwarding 045-error-page
+                       060-operator 090-ims-check}
+TESTS_MASTER=${VALGRIND_TESTS_MASTER:-070-metrics 075-rollout 100-hostile}
 
 die() { echo "test-valgrind: $*" >&2; exit 1; }
 
