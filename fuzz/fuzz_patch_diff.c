@@ -86,7 +86,7 @@ typedef struct {
     ims_json_kind_t  value_kind;
     size_t           value_len;
     ims_uchar_t     *value;
-    ims_uchar_t      name[IMS_NAME_MAX_BYTES];
+    ims_uchar_t      name[IMS_ATTR_NAME_MAX_BYTES];
 } ims_diff_op_t;
 
 
@@ -333,7 +333,7 @@ ims_diff_pointer(const char *p, size_t len, ims_uchar_t *name, size_t *n)
             return -1;
         }
 
-        if (*n == IMS_NAME_MAX_BYTES) {
+        if (*n == IMS_ATTR_NAME_MAX_BYTES) {
             return -1;
         }
 
@@ -391,7 +391,7 @@ ims_diff_strict(ims_dialect_t dialect, const ims_uchar_t *body, size_t len,
 {
     size_t          i, k, n, found;
     json_t         *root, *obj, *jop, *jpath, *jvalue, *j;
-    ims_uchar_t     name[IMS_NAME_MAX_BYTES];
+    ims_uchar_t     name[IMS_ATTR_NAME_MAX_BYTES];
     json_error_t    error;
     ims_op_kind_t   op;
     ims_diff_op_t  *dop;
