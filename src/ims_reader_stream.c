@@ -10,6 +10,15 @@
  * allocation, the same records and the same verdict as the jansson reader
  * (ims_reader_jansson.c) on every input.
  *
+ * The reader is one state machine, ims_stream_parse(), with a reader for
+ * each kind of token (ims_stream_value(), ims_stream_string(),
+ * ims_stream_number()); the state is where a piece may end, so that a body
+ * may come in pieces of any size.  Operation objects in the shape clients
+ * send and whole in a piece take one fast path, ims_stream_op_fast(), that
+ * reads them in place; it leaves any other to the state machine, which
+ * reads it from its "{".  Both start, check, clear and emit an operation's
+ * members with the same ims_stream_op_*() calls.
+ *
  * Scratch layout (ims_stream_init):
  *
  *   frames    one per nesting level, min(max_depth, 2048) + 1 of them;
@@ -21,7 +30,7 @@
  *             grow past IMS_STREAM_LINEAR names.
  *
  * The six member names of an operation have no record: a bit each in
- * "seen" tells their duplicates, and no other name can equal them.
+ * "op_members" tells their duplicates, and no other name can equal them.
  *
  * A record is [u32 next][u8 len, or 0xff and u32 len][bytes].  "next" is
  * 0, or in a hashed object the link in its bucket's chain, newest first.
@@ -71,32 +80,36 @@
 #define IMS_EXP_MAX         1000000000000000ULL
 
 
-/* where a piece ended; see the labels in ims_stream_feed() */
-enum {
-    IMS_SS_START = 0,
-    IMS_SS_VALUE,
-    IMS_SS_ARRAY,
-    IMS_SS_OBJECT,
-    IMS_SS_NAME,
-    IMS_SS_COLON,
-    IMS_SS_NEXT,
-    IMS_SS_END,
-    IMS_SS_STRING,
-    IMS_SS_ESCAPE,
-    IMS_SS_HEX,
-    IMS_SS_LOW_ESCAPE,
-    IMS_SS_LOW_U,
-    IMS_SS_UTF8,
-    IMS_SS_MINUS,
-    IMS_SS_ZERO,
-    IMS_SS_INT,
-    IMS_SS_DOT,
-    IMS_SS_FRAC,
-    IMS_SS_EXP,
-    IMS_SS_EXP_SIGN,
-    IMS_SS_EXP_DIGITS,
-    IMS_SS_LITERAL
-};
+/*
+ * The states: where the parse stands between two bytes, so where a piece
+ * may end; each comment says what was read last, then what may come.
+ * Whitespace may come first in the states up to sw_done.
+ */
+typedef enum {
+    sw_start = 0,       /* nothing: the document's "[" */
+    sw_first_value,     /* "[": a value or "]" */
+    sw_value,           /* ":", or "," in an array: a value */
+    sw_first_name,      /* "{": a name or "}" */
+    sw_name,            /* "," in an object: a name */
+    sw_colon,           /* a name: ":" */
+    sw_after_value,     /* a value: "," or the "]" or "}" around it */
+    sw_done,            /* the document's "]": nothing else */
+    sw_string,          /* '"' and maybe some bytes: more, up to '"' */
+    sw_escape,          /* "\": the escape's letter */
+    sw_hex,             /* "\u" and hex_digits digits: the rest of 4 */
+    sw_low_backslash,   /* a high surrogate's escape: a low one's "\" */
+    sw_low_u,           /* a high surrogate's escape and "\": "u" */
+    sw_utf8,            /* a UTF-8 lead byte: utf8_left more bytes */
+    sw_int_first,       /* nothing, or "-": the number's first digit */
+    sw_zero,            /* a leading "0": ".", "e" or the end, no digit */
+    sw_int,             /* integer digits: more, ".", "e" or the end */
+    sw_dot,             /* ".": a digit */
+    sw_frac,            /* fraction digits: more, "e" or the end */
+    sw_exp,             /* "e": a sign or a digit */
+    sw_exp_sign,        /* "e" and maybe a sign: a digit */
+    sw_exp_digits,      /* exponent digits: more or the end */
+    sw_literal          /* a letter of true, false or null: the others */
+} ims_stream_state_t;
 
 
 typedef enum {
@@ -155,7 +168,7 @@ static const char  ims_stream_dbl_limit[] =
 #define IMS_DBL_LIMIT_DIGITS  (sizeof(ims_stream_dbl_limit) - 1)
 
 
-/* string bytes the fast loops pass over: printable ASCII but '"' and '\' */
+/* string bytes the scanners pass over: printable ASCII but '"' and '\' */
 static const ims_uchar_t  ims_stream_plain[256] = {
     [0x20] =    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     [0x30] =    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -166,8 +179,11 @@ static const ims_uchar_t  ims_stream_plain[256] = {
 };
 
 
-static uint64_t  ims_stream_key[2];
-static unsigned  ims_stream_seeded;
+/* the byte a one-letter escape stands for; 0: not an escape */
+static const ims_uchar_t  ims_stream_unescape[256] = {
+    ['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b', ['f'] = '\f',
+    ['n'] = '\n', ['r'] = '\r', ['t'] = '\t'
+};
 
 
 static const ims_uchar_t  ims_stream_ws[256] = {
@@ -175,6 +191,12 @@ static const ims_uchar_t  ims_stream_ws[256] = {
 };
 
 #define ims_is_ws(c)  (ims_stream_ws[c])
+
+#define ims_at(p, last, ch)  ((p) < (last) && *(p) == (ch))
+
+
+static uint64_t  ims_stream_key[2];
+static unsigned  ims_stream_seeded;
 
 
 static ims_inline uint32_t
@@ -232,10 +254,10 @@ ims_stream_hash(const ims_stream_t *s, const ims_uchar_t *p, size_t len)
     uint64_t            v0, v1, v2, v3, m, b;
     const ims_uchar_t  *last;
 
-    v0 = s->k0 ^ 0x736f6d6570736575ULL;
-    v1 = s->k1 ^ 0x646f72616e646f6dULL;
-    v2 = s->k0 ^ 0x6c7967656e657261ULL;
-    v3 = s->k1 ^ 0x7465646279746573ULL;
+    v0 = s->hash_key[0] ^ 0x736f6d6570736575ULL;
+    v1 = s->hash_key[1] ^ 0x646f72616e646f6dULL;
+    v2 = s->hash_key[0] ^ 0x6c7967656e657261ULL;
+    v3 = s->hash_key[1] ^ 0x7465646279746573ULL;
 
     b = (uint64_t) len << 56;
 
@@ -301,9 +323,9 @@ ims_stream_seed(void)
 
 
 /*
- * The string scanners stop at the bytes the slow path must see: '"', '\',
- * controls and non-ASCII (UTF-8 is checked byte by byte, ASCII is not).
- * A signed compare with 0x20 catches both controls and bytes >= 0x80.
+ * The string scanner stops at the bytes the string states must see: '"',
+ * '\', controls and non-ASCII (UTF-8 is checked byte by byte, ASCII is
+ * not).  A signed compare with 0x20 catches both controls and bytes >= 0x80.
  */
 
 #if defined(__SSE2__) && defined(__GNUC__)
@@ -338,51 +360,6 @@ ims_stream_skip(const ims_uchar_t *p, const ims_uchar_t *last)
     return p;
 }
 
-
-/*
- * The copy stores 16 bytes whenever 16 fit below the limit: bytes past the
- * string's end land in free scratch and are overwritten later.
- */
-
-static ims_inline const ims_uchar_t *
-ims_stream_copy(const ims_uchar_t *p, const ims_uchar_t *last,
-    ims_uchar_t **dstp, const ims_uchar_t *limit)
-{
-    int           mask, n;
-    __m128i       x, quote, bslash, space;
-    ims_uchar_t  *dst;
-
-    dst = *dstp;
-    quote = _mm_set1_epi8('"');
-    bslash = _mm_set1_epi8('\\');
-    space = _mm_set1_epi8(0x20);
-
-    while (last - p >= 16 && limit - dst >= 16) {
-        x = _mm_loadu_si128((const __m128i *) p);
-        _mm_storeu_si128((__m128i *) dst, x);
-        mask = _mm_movemask_epi8(
-                   _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote),
-                                             _mm_cmpeq_epi8(x, bslash)),
-                                _mm_cmplt_epi8(x, space)));
-        if (mask) {
-            n = __builtin_ctz(mask);
-            *dstp = dst + n;
-            return p + n;
-        }
-
-        p += 16;
-        dst += 16;
-    }
-
-    while (p < last && dst < limit && ims_stream_plain[*p]) {
-        *dst++ = *p++;
-    }
-
-    *dstp = dst;
-
-    return p;
-}
-
 #elif defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 
 /*
@@ -391,28 +368,18 @@ ims_stream_copy(const ims_uchar_t *p, const ims_uchar_t *last,
  * the lowest flag is exact.
  */
 
-
-static ims_inline uint64_t
-ims_stream_special(uint64_t w)
-{
-    uint64_t  q, b;
-
-    q = w ^ (IMS_ONES * '"');
-    b = w ^ (IMS_ONES * '\\');
-
-    return ((q - IMS_ONES) & ~q) | ((b - IMS_ONES) & ~b)
-           | ((w - IMS_ONES * 0x20) & ~w) | w;
-}
-
-
 static ims_inline const ims_uchar_t *
 ims_stream_skip(const ims_uchar_t *p, const ims_uchar_t *last)
 {
-    uint64_t  w, mask;
+    uint64_t  w, q, b, mask;
 
     while (last - p >= 8) {
         memcpy(&w, p, sizeof(uint64_t));
-        mask = ims_stream_special(w) & IMS_HIGHS;
+
+        q = w ^ (IMS_ONES * '"');
+        b = w ^ (IMS_ONES * '\\');
+        mask = (((q - IMS_ONES) & ~q) | ((b - IMS_ONES) & ~b)
+                | ((w - IMS_ONES * 0x20) & ~w) | w) & IMS_HIGHS;
 
         if (mask) {
             return p + (__builtin_ctzll(mask) >> 3);
@@ -428,41 +395,6 @@ ims_stream_skip(const ims_uchar_t *p, const ims_uchar_t *last)
     return p;
 }
 
-
-static ims_inline const ims_uchar_t *
-ims_stream_copy(const ims_uchar_t *p, const ims_uchar_t *last,
-    ims_uchar_t **dstp, const ims_uchar_t *limit)
-{
-    size_t        n;
-    uint64_t      w, mask;
-    ims_uchar_t  *dst;
-
-    dst = *dstp;
-
-    while (last - p >= 8 && limit - dst >= 8) {
-        memcpy(&w, p, sizeof(uint64_t));
-        memcpy(dst, &w, sizeof(uint64_t));
-        mask = ims_stream_special(w) & IMS_HIGHS;
-
-        if (mask) {
-            n = __builtin_ctzll(mask) >> 3;
-            *dstp = dst + n;
-            return p + n;
-        }
-
-        p += 8;
-        dst += 8;
-    }
-
-    while (p < last && dst < limit && ims_stream_plain[*p]) {
-        *dst++ = *p++;
-    }
-
-    *dstp = dst;
-
-    return p;
-}
-
 #else
 
 static ims_inline const ims_uchar_t *
@@ -471,24 +403,6 @@ ims_stream_skip(const ims_uchar_t *p, const ims_uchar_t *last)
     while (p < last && ims_stream_plain[*p]) {
         p++;
     }
-
-    return p;
-}
-
-
-static ims_inline const ims_uchar_t *
-ims_stream_copy(const ims_uchar_t *p, const ims_uchar_t *last,
-    ims_uchar_t **dstp, const ims_uchar_t *limit)
-{
-    ims_uchar_t  *dst;
-
-    dst = *dstp;
-
-    while (p < last && dst < limit && ims_stream_plain[*p]) {
-        *dst++ = *p++;
-    }
-
-    *dstp = dst;
 
     return p;
 }
@@ -507,6 +421,40 @@ ims_stream_skip_ws(const ims_uchar_t *p, const ims_uchar_t *last)
 }
 
 
+/*
+ * Copies the bytes of a string into the scratch; most are short, and a
+ * memcpy() of a length not known at compile time may be a call.
+ */
+
+static ims_inline void
+ims_stream_copy(ims_uchar_t *dst, const ims_uchar_t *src, size_t n)
+{
+    uint32_t  a4, b4;
+    uint64_t  a8, b8;
+
+    if (n > 16) {
+        memcpy(dst, src, n);
+
+    } else if (n >= 8) {
+        memcpy(&a8, src, 8);
+        memcpy(&b8, src + n - 8, 8);
+        memcpy(dst, &a8, 8);
+        memcpy(dst + n - 8, &b8, 8);
+
+    } else if (n >= 4) {
+        memcpy(&a4, src, 4);
+        memcpy(&b4, src + n - 4, 4);
+        memcpy(dst, &a4, 4);
+        memcpy(dst + n - 4, &b4, 4);
+
+    } else if (n > 0) {
+        dst[0] = src[0];
+        dst[n / 2] = src[n / 2];
+        dst[n - 1] = src[n - 1];
+    }
+}
+
+
 /* compares a significant digit with the overflow limit, until one differs */
 
 static ims_inline void
@@ -514,54 +462,46 @@ ims_stream_digit(ims_stream_t *s, int c)
 {
     int  t;
 
-    if (s->tcmp == 0 && s->tpos < IMS_DBL_LIMIT_DIGITS) {
-        t = ims_stream_dbl_limit[s->tpos++];
+    if (s->limit_cmp == 0 && s->limit_digits < IMS_DBL_LIMIT_DIGITS) {
+        t = ims_stream_dbl_limit[s->limit_digits++];
 
         if (c != t) {
-            s->tcmp = (c > t) ? 1 : -1;
+            s->limit_cmp = (c > t) ? 1 : -1;
         }
     }
 }
 
 
-static ims_inline void
-ims_stream_number(ims_stream_t *s)
-{
-    s->nint = 0;
-    s->fzero = 0;
-    s->exp = 0;
-    s->tpos = 0;
-    s->tcmp = 0;
-    s->sig = 0;
-    s->eneg = 0;
-}
-
-
 /*
- * Exactly strtod()'s overflow: the value is 0.d1d2... * 10^(e + 1), so it
- * is below 10^308 when e < 308, at least 10^309 when e > 308, and for
- * e == 308 its digits are compared with the limit's 309 digits (all of
- * them equal and more digits: the value is at or above the limit).
+ * A number ended: is it out of the range of a double?  Exactly strtod()'s
+ * overflow: the value is 0.d1d2... * 10^(e + 1), so it is below 10^308
+ * when e < 308, at least 10^309 when e > 308, and for e == 308 its digits
+ * are compared with the limit's 309 digits (all of them equal and more
+ * digits: the value is at or above the limit).
  */
 
 static int
-ims_stream_number_ok(const ims_stream_t *s)
+ims_stream_number_end(ims_stream_t *s)
 {
     int64_t  e;
 
-    if (!s->sig) {
-        return 1;
+    s->state = sw_after_value;
+
+    if (!s->significant) {
+        return IMS_SE_NONE;
     }
 
-    e = s->nint ? (int64_t) s->nint - 1 : -(int64_t) s->fzero - 1;
-    e += s->eneg ? -(int64_t) s->exp : (int64_t) s->exp;
+    e = s->int_digits ? (int64_t) s->int_digits - 1
+                      : -(int64_t) s->frac_zeros - 1;
+    e += s->exp_negative ? -(int64_t) s->exponent : (int64_t) s->exponent;
 
     if (e != 308) {
-        return e < 308;
+        return (e < 308) ? IMS_SE_NONE : IMS_SE_OVERFLOW;
     }
 
-    return s->tcmp < 0
-           || (s->tcmp == 0 && s->tpos < IMS_DBL_LIMIT_DIGITS);
+    return (s->limit_cmp < 0
+            || (s->limit_cmp == 0 && s->limit_digits < IMS_DBL_LIMIT_DIGITS))
+           ? IMS_SE_NONE : IMS_SE_OVERFLOW;
 }
 
 
@@ -646,22 +586,23 @@ ims_stream_init(ims_stream_t *s, const ims_patch_conf_t *conf,
     s->max_ops = conf->max_ops;
     s->emit = emit;
     s->data = data;
-    s->k0 = ims_stream_key[0];
-    s->k1 = ims_stream_key[1];
+    s->hash_key[0] = ims_stream_key[0];
+    s->hash_key[1] = ims_stream_key[1];
 
-    s->state = IMS_SS_START;
+    s->state = sw_start;
     s->rc = IMS_STREAM_OK;
-    s->pos = 0;
+    s->offset = 0;
     s->depth = 0;
     s->ops = 0;
     s->dst = NULL;
-    s->high = 0;
-    s->op_failed = 0;
-    s->member = -1;
+    s->high_surrogate = 0;
+    s->op_rejected = 0;
+    s->op_members = 0;
+    s->value_member = -1;
     s->buckets_ready = 0;
 
-    /* the first operation clears every member, cheaper than a memset */
-    s->seen = (1u << IMS_MEMBER_COUNT) - 1;
+    /* the first operation emitted clears every member, cheaper than memset */
+    s->emitted_members = (1u << IMS_MEMBER_COUNT) - 1;
 
     /* 32-bit offsets in the records */
     if (size > 0xffffff00) {
@@ -686,10 +627,10 @@ ims_stream_init(ims_stream_t *s, const ims_patch_conf_t *conf,
     for (nb = 1; nb * 64 <= avail; nb <<= 1) { /* void */ }
 
     s->buckets = (uint32_t *) (records + ((avail - nb * 4) & ~(size_t) 3));
-    s->mask = (uint32_t) (nb - 1);
-    s->top = records;
+    s->bucket_mask = (uint32_t) (nb - 1);
+    s->rec_top = records;
     s->end = (ims_uchar_t *) s->buckets;
-    s->vtop = s->end;
+    s->str_bottom = s->end;
 
     return IMS_STREAM_OK;
 }
@@ -704,14 +645,16 @@ ims_stream_rehash(ims_stream_t *s, ims_stream_frame_t *f)
     const ims_uchar_t  *name;
 
     if (!s->buckets_ready) {
-        memset(s->buckets, 0, (s->mask + 1) * sizeof(uint32_t));
+        memset(s->buckets, 0, (s->bucket_mask + 1) * sizeof(uint32_t));
         s->buckets_ready = 1;
     }
 
     /* oldest first, so that each chain stays newest first */
-    for (r = s->base + f->keys; r < s->top; r = (ims_uchar_t *) name + len) {
+    for (r = s->base + f->keys; r < s->rec_top;
+         r = (ims_uchar_t *) name + len)
+    {
         name = ims_record_name(r, &len);
-        b = &s->buckets[ims_stream_hash(s, name, len) & s->mask];
+        b = &s->buckets[ims_stream_hash(s, name, len) & s->bucket_mask];
         ims_put32(r, *b);
         *b = (uint32_t) (r - s->base);
     }
@@ -727,19 +670,19 @@ ims_stream_unhash(ims_stream_t *s, ims_stream_frame_t *f)
     uint32_t            next;
     const ims_uchar_t  *r, *name;
 
-    for (r = s->base + f->keys; r < s->top; r = name + len) {
+    for (r = s->base + f->keys; r < s->rec_top; r = name + len) {
         name = ims_record_name(r, &len);
         next = ims_get32(r);
 
         /* the object's oldest name in its chain */
         if (next < f->keys) {
-            s->buckets[ims_stream_hash(s, name, len) & s->mask] = next;
+            s->buckets[ims_stream_hash(s, name, len) & s->bucket_mask] = next;
         }
     }
 }
 
 
-/* closes the record at s->rec, whose bytes end at dst; NULL: no room */
+/* closes the record of a name whose bytes end at dst; NULL: no room */
 
 static ims_inline ims_uchar_t *
 ims_stream_record(ims_stream_t *s, ims_uchar_t *dst, size_t *len)
@@ -747,7 +690,7 @@ ims_stream_record(ims_stream_t *s, ims_uchar_t *dst, size_t *len)
     size_t        n;
     ims_uchar_t  *rec, *bytes;
 
-    rec = s->rec;
+    rec = s->record;
     bytes = rec + IMS_RECORD_HEAD;
     n = dst - bytes;
 
@@ -755,7 +698,7 @@ ims_stream_record(ims_stream_t *s, ims_uchar_t *dst, size_t *len)
         rec[4] = (ims_uchar_t) n;
 
     } else {
-        if (s->vtop - dst < 4) {
+        if (s->str_bottom - dst < 4) {
             return NULL;
         }
 
@@ -766,403 +709,34 @@ ims_stream_record(ims_stream_t *s, ims_uchar_t *dst, size_t *len)
     }
 
     *len = n;
-    s->top = bytes + n;
+    s->rec_top = bytes + n;
 
     return bytes;
 }
 
 
-/* which of the six member names of an operation; -1: another name */
-
-#define ims_word(p, s)  (ims_get32(p) == ims_get32((const ims_uchar_t *) s))
-
-static ims_inline int
-ims_stream_member(const ims_uchar_t *p, size_t n)
-{
-    /* word compares: memcmp() of an odd length may be a call */
-
-    switch (n) {
-
-    case 2:
-        return (p[0] == 'o' && p[1] == 'p') ? IMS_MEMBER_OP : -1;
-
-    case 3:
-        return (p[0] == 'a' && p[1] == 'd' && p[2] == 'd') ? IMS_MEMBER_ADD
-                                                           : -1;
-
-    case 4:
-        return ims_word(p, "path") ? IMS_MEMBER_PATH : -1;
-
-    case 5:
-        return (ims_word(p, "valu") && p[4] == 'e') ? IMS_MEMBER_VALUE : -1;
-
-    case 6:
-        return (ims_word(p, "remo") && p[4] == 'v' && p[5] == 'e')
-               ? IMS_MEMBER_REMOVE : -1;
-
-    case 7:
-        return (ims_word(p, "repl") && ims_word(p + 3, "lace"))
-               ? IMS_MEMBER_REPLACE : -1;
-    }
-
-    return -1;
-}
-
-
-#define ims_at(p, last, ch)  ((p) < (last) && *(p) == (ch))
-
-
-/*
- * An operation read in one of the fast paths below: the members it set are
- * in "seen"; those the previous operation set and this one did not are
- * cleared, then it is emitted.
- */
-
-static ims_inline void
-ims_stream_emit_plain(ims_stream_t *s, unsigned seen)
-{
-    unsigned       stale;
-    ims_member_t  *m;
-
-    for (m = s->m.member, stale = s->seen & ~seen; stale; m++, stale >>= 1) {
-        if (stale & 1) {
-            m->kind = IMS_JSON_ABSENT;
-            m->len = 0;
-            m->data = NULL;
-        }
-    }
-
-    s->seen = seen;
-    s->m.index = s->ops - 1;
-
-    if (s->emit(s->data, &s->m, &s->verdict) != 0) {
-        s->op_failed = 1;
-    }
-}
-
-
-/* a plain string whole in this piece: p is past its opening quote */
-
-static ims_inline const ims_uchar_t *
-ims_stream_plain_string(const ims_uchar_t *p, const ims_uchar_t *last)
-{
-    p = ims_stream_skip(p, last);
-
-    return (p < last && *p == '"') ? p : NULL;
-}
-
-
-/*
- * ',"name":"' or, with sp 1, ', "name": "' (name holds its quotes and the
- * colon), then a plain string whole in this piece: returns the string's
- * first byte and sets *end to its closing quote, or returns NULL.
- */
-
-static ims_inline const ims_uchar_t *
-ims_stream_usual_member(const ims_uchar_t *p, const ims_uchar_t *last,
-    const char *name, size_t n, size_t sp, const ims_uchar_t **end)
-{
-    if (last - p < (ptrdiff_t) (n + 2 + 2 * sp)
-        || p[0] != ',' || (sp && p[1] != ' '))
-    {
-        return NULL;
-    }
-
-    p += 1 + sp;
-
-    if (memcmp(p, name, n) != 0) {
-        return NULL;
-    }
-
-    p += n;
-
-    if ((sp && *p++ != ' ') || *p++ != '"') {
-        return NULL;
-    }
-
-    *end = ims_stream_plain_string(p, last);
-
-    return (*end != NULL) ? p : NULL;
-}
-
-
-/*
- * What clients send: {"op":"...","path":"..."[,"value":"..."]}, exactly
- * these members in this order, plain strings, compact or with one space
- * after every ':' and ',' (as JSON encoders write by default).  p is at
- * the "{"; returns past the "}", or NULL with nothing set, to leave the
- * object to ims_stream_plain_op().
- */
-
-static ims_inline const ims_uchar_t *
-ims_stream_usual_op(ims_stream_t *s, const ims_uchar_t *p,
-    const ims_uchar_t *last)
-{
-    size_t              sp;
-    unsigned            seen;
-    ims_member_t       *m;
-    const ims_uchar_t  *op, *op_end, *path, *path_end, *value, *value_end;
-
-    if (last - p < 8 || memcmp(p, "{\"op\":", 6) != 0) {
-        return NULL;
-    }
-
-    sp = (p[6] == ' ');
-    p += 6 + sp;
-
-    if (*p != '"') {
-        return NULL;
-    }
-
-    /* the three usual verbs by a word compare, anything else scanned */
-
-    op = p + 1;
-
-    if (last - op >= 8 && memcmp(op, "replace\"", 8) == 0) {
-        op_end = op + 7;
-
-    } else if (last - op >= 8 && memcmp(op, "remove\"", 7) == 0) {
-        op_end = op + 6;
-
-    } else if (last - op >= 8 && memcmp(op, "add\"", 4) == 0) {
-        op_end = op + 3;
-
-    } else {
-        op_end = ims_stream_plain_string(op, last);
-
-        if (op_end == NULL) {
-            return NULL;
-        }
-    }
-
-    path = ims_stream_usual_member(op_end + 1, last, "\"path\":", 7, sp,
-                                   &path_end);
-
-    if (path == NULL) {
-        return NULL;
-    }
-
-    p = path_end + 1;
-    seen = (1u << IMS_MEMBER_OP) | (1u << IMS_MEMBER_PATH);
-    value = NULL;
-    value_end = NULL;
-
-    if (p < last && *p == ',') {
-        value = ims_stream_usual_member(p, last, "\"value\":", 8, sp,
-                                        &value_end);
-
-        if (value == NULL) {
-            return NULL;
-        }
-
-        p = value_end + 1;
-        seen |= 1u << IMS_MEMBER_VALUE;
-    }
-
-    if (!ims_at(p, last, '}')) {
-        return NULL;
-    }
-
-    m = s->m.member;
-
-    m[IMS_MEMBER_OP].kind = IMS_JSON_STRING;
-    m[IMS_MEMBER_OP].ascii = 1;
-    m[IMS_MEMBER_OP].data = op;
-    m[IMS_MEMBER_OP].len = op_end - op;
-
-    m[IMS_MEMBER_PATH].kind = IMS_JSON_STRING;
-    m[IMS_MEMBER_PATH].ascii = 1;
-    m[IMS_MEMBER_PATH].data = path;
-    m[IMS_MEMBER_PATH].len = path_end - path;
-
-    if (value != NULL) {
-        m[IMS_MEMBER_VALUE].kind = IMS_JSON_STRING;
-        m[IMS_MEMBER_VALUE].ascii = 1;
-        m[IMS_MEMBER_VALUE].data = value;
-        m[IMS_MEMBER_VALUE].len = value_end - value;
-    }
-
-    ims_stream_emit_plain(s, seen);
-
-    return p + 1;
-}
-
-
-/*
- * An operation object whole in this piece and in the usual shape: only the
- * six names, each once, every value a plain string (no escape, control
- * character or non-ASCII byte); whitespace anywhere JSON allows it.  It is
- * read here without a frame and its strings are used where they are,
- * since emit() is called before the piece is given back.  p is at its
- * "{"; returns past its "}", or NULL to leave it to the general path,
- * which reads it again from the "{" (s->seen then also holds the members
- * set here, so that they are cleared as the previous operation's are).
- */
-
-static const ims_uchar_t *
-ims_stream_plain_op(ims_stream_t *s, const ims_uchar_t *p,
-    const ims_uchar_t *last)
-{
-    int                 c;
-    unsigned            seen;
-    ims_member_t       *m;
-    const ims_uchar_t  *q;
-
-    q = ims_stream_usual_op(s, p, last);
-
-    if (q != NULL) {
-        return q;
-    }
-
-    seen = 0;
-    p++;
-
-    for ( ;; ) {
-        if (!ims_at(p, last, '"')) {
-            p = ims_stream_skip_ws(p, last);
-
-            if (!ims_at(p, last, '"')) {
-                goto general;
-            }
-        }
-
-        /*
-         * The usual names, compact, compared as words in the usual order
-         * (op, path, value): names already seen are not tried again.
-         */
-
-        if (!(seen & (1u << IMS_MEMBER_OP)) && last - p >= 9
-            && ims_word(p, "\"op\"") && p[4] == ':' && p[5] == '"')
-        {
-            c = IMS_MEMBER_OP;
-            p += 6;
-
-        } else if (!(seen & (1u << IMS_MEMBER_PATH)) && last - p >= 9
-                   && memcmp(p, "\"path\":\"", 8) == 0)
-        {
-            c = IMS_MEMBER_PATH;
-            p += 8;
-
-        } else if (!(seen & (1u << IMS_MEMBER_VALUE)) && last - p >= 9
-                   && memcmp(p, "\"value\":", 8) == 0 && p[8] == '"')
-        {
-            c = IMS_MEMBER_VALUE;
-            p += 9;
-
-        } else {
-            q = ims_stream_skip(++p, last);
-
-            if (q == last || *q != '"'
-                || (c = ims_stream_member(p, q - p)) < 0)
-            {
-                goto general;
-            }
-
-            p = ims_stream_skip_ws(q + 1, last);
-
-            if (!ims_at(p, last, ':')) {
-                goto general;
-            }
-
-            p = ims_stream_skip_ws(p + 1, last);
-
-            if (!ims_at(p, last, '"')) {
-                goto general;
-            }
-
-            p++;
-        }
-
-        /* p is past the opening quote of the value */
-
-        q = ims_stream_skip(p, last);
-
-        if (q == last || *q != '"' || (seen & (1u << c))) {
-            goto general;
-        }
-
-        seen |= 1u << c;
-        m = &s->m.member[c];
-        m->kind = IMS_JSON_STRING;
-        m->ascii = 1;
-        m->data = p;
-        m->len = q - p;
-
-        /* q < last: p <= last */
-        p = q + 1;
-
-        if (p < last && *p == ',') {
-            p++;
-            continue;
-        }
-
-        if (p < last && *p != '}') {
-            p = ims_stream_skip_ws(p, last);
-
-            if (ims_at(p, last, ',')) {
-                p++;
-                continue;
-            }
-        }
-
-        if (!ims_at(p, last, '}')) {
-            goto general;
-        }
-
-        break;
-    }
-
-    ims_stream_emit_plain(s, seen);
-
-    return p + 1;
-
-general:
-
-    s->seen |= seen;
-
-    return NULL;
-}
-
-
-/* a name was read into the record at s->rec: duplicates, and the member */
+/* a name other than the six of an operation: a repeat in its object? */
 
 static int
 ims_stream_name(ims_stream_t *s, const ims_uchar_t *name, size_t n)
 {
-    int                  k;
     size_t               len;
     uint32_t             off, *b;
     ims_uchar_t         *rec;
     const ims_uchar_t   *r, *other;
     ims_stream_frame_t  *f;
 
-    rec = s->rec;
-
-    if (s->depth == 2) {
-        k = ims_stream_member(name, n);
-        s->member = k;
-
-        if (k >= 0) {
-            if (s->seen & (1u << k)) {
-                return -IMS_SE_DUPLICATE;
-            }
-
-            s->seen |= 1u << k;
-            s->top = rec;
-            return 0;
-        }
-    }
-
+    rec = s->record;
     f = &s->frames[s->depth];
 
     if (f->flags & IMS_FRAME_HASHED) {
-        b = &s->buckets[ims_stream_hash(s, name, n) & s->mask];
+        b = &s->buckets[ims_stream_hash(s, name, n) & s->bucket_mask];
 
         for (off = *b; off >= f->keys; off = ims_get32(s->base + off)) {
             other = ims_record_name(s->base + off, &len);
 
             if (len == n && memcmp(other, name, n) == 0) {
-                return -IMS_SE_DUPLICATE;
+                return IMS_SE_DUPLICATE;
             }
         }
 
@@ -1176,7 +750,7 @@ ims_stream_name(ims_stream_t *s, const ims_uchar_t *name, size_t n)
             other = ims_record_name(r, &len);
 
             if (len == n && memcmp(other, name, n) == 0) {
-                return -IMS_SE_DUPLICATE;
+                return IMS_SE_DUPLICATE;
             }
         }
 
@@ -1187,42 +761,605 @@ ims_stream_name(ims_stream_t *s, const ims_uchar_t *name, size_t n)
 
     f->nkeys++;
 
-    return 0;
+    return IMS_SE_NONE;
 }
 
 
-/* copies a short string of the operation that does not overlap */
+/*
+ * An operation object, whichever path reads it: the six member names,
+ * their repeats, the start and the end of the operation.
+ */
+
+/* which of the six member names of an operation; -1: another name */
+
+static ims_inline int
+ims_stream_member(const ims_uchar_t *p, size_t n)
+{
+    switch (n) {
+
+    case 2:
+        return ims_equal(p, "op", 2) ? IMS_MEMBER_OP : -1;
+
+    case 3:
+        return ims_equal(p, "add", 3) ? IMS_MEMBER_ADD : -1;
+
+    case 4:
+        return ims_equal(p, "path", 4) ? IMS_MEMBER_PATH : -1;
+
+    case 5:
+        return ims_equal(p, "value", 5) ? IMS_MEMBER_VALUE : -1;
+
+    case 6:
+        return ims_equal(p, "remove", 6) ? IMS_MEMBER_REMOVE : -1;
+
+    case 7:
+        return ims_equal(p, "replace", 7) ? IMS_MEMBER_REPLACE : -1;
+    }
+
+    return -1;
+}
+
+
+/* an operation starts: the previous one's strings are no longer needed */
 
 static ims_inline void
-ims_stream_copy_short(ims_uchar_t *dst, const ims_uchar_t *src, size_t n)
+ims_stream_op_start(ims_stream_t *s)
 {
-    uint32_t  a4, b4;
-    uint64_t  a8, b8;
+    s->op_members = 0;
+    s->str_bottom = s->end;
+}
 
-    if (n > 16) {
-        memcpy(dst, src, n);
 
-    } else if (n >= 8) {
-        memcpy(&a8, src, 8);
-        memcpy(&b8, src + n - 8, 8);
-        memcpy(dst, &a8, 8);
-        memcpy(dst + n - 8, &b8, 8);
+/* one of the six names was read: a repeat is a document error */
 
-    } else if (n >= 4) {
-        memcpy(&a4, src, 4);
-        memcpy(&b4, src + n - 4, 4);
-        memcpy(dst, &a4, 4);
-        memcpy(dst + n - 4, &b4, 4);
+static ims_inline int
+ims_stream_op_name(ims_stream_t *s, int k)
+{
+    if (s->op_members & (1u << k)) {
+        return IMS_SE_DUPLICATE;
+    }
 
-    } else if (n > 0) {
-        dst[0] = src[0];
-        dst[n / 2] = src[n / 2];
-        dst[n - 1] = src[n - 1];
+    s->op_members |= 1u << k;
+    s->value_member = k;
+
+    return IMS_SE_NONE;
+}
+
+
+/* a member gets a value of this kind, or none; a string's bytes come later */
+
+static ims_inline void
+ims_stream_op_member(ims_member_t *m, ims_json_kind_t kind)
+{
+    m->kind = kind;
+    m->ascii = 0;
+    m->len = 0;
+    m->data = NULL;
+}
+
+
+/*
+ * The operation object closed: the members the last one emitted had and
+ * this one has not are absent (the others are all set), and emit() judges
+ * it; the first refusal is kept, and later operations are not asked.
+ */
+
+static ims_inline void
+ims_stream_op_end(ims_stream_t *s)
+{
+    unsigned       stale;
+    ims_member_t  *m;
+
+    stale = s->emitted_members & ~s->op_members;
+
+    for (m = s->op.member; stale; m++, stale >>= 1) {
+        if (stale & 1) {
+            ims_stream_op_member(m, IMS_JSON_ABSENT);
+        }
+    }
+
+    s->emitted_members = s->op_members;
+    s->op.index = s->ops - 1;
+
+    if (s->emit(s->data, &s->op, &s->verdict) != 0) {
+        s->op_rejected = 1;
     }
 }
 
 
-/* a "\uXXXX" was read into s->cp */
+/* in the fast path: whitespace, if any, then the byte c */
+
+static ims_inline const ims_uchar_t *
+ims_stream_fast_byte(const ims_uchar_t *p, const ims_uchar_t *last, int c)
+{
+    if (!ims_at(p, last, c)) {
+        p = ims_stream_skip_ws(p, last);
+
+        if (!ims_at(p, last, c)) {
+            return NULL;
+        }
+    }
+
+    return p + 1;
+}
+
+
+/*
+ * In the fast path: "head" is what comes before a member's value, written
+ * compactly: the "{" or "," before the member, its name in quotes, ":" and
+ * the value's opening quote.  Compared as words, compact or with a space
+ * after "," and ":" (as JSON encoders write), else a token at a time with
+ * any whitespace between them.  Returns past the head, or NULL.
+ */
+
+static ims_inline const ims_uchar_t *
+ims_stream_fast_head(const ims_uchar_t *p, const ims_uchar_t *last,
+    const char *head, size_t n)
+{
+    size_t  sp;
+
+    if (last - p >= 16) {
+        if (ims_equal(p, head, n)) {
+            return p + n;
+        }
+
+        sp = (head[0] == ',');
+
+        if (p[0] == head[0] && (!sp || p[1] == ' ')
+            && ims_equal(p + 1 + sp, head + 1, n - 2)
+            && p[n - 1 + sp] == ' ' && p[n + sp] == '"')
+        {
+            return p + n + 1 + sp;
+        }
+    }
+
+    if (!ims_at(p, last, head[0])) {
+        return NULL;
+    }
+
+    p = ims_stream_skip_ws(p + 1, last);
+
+    if (last - p < 8 || !ims_equal(p, head + 1, n - 3)) {
+        return NULL;
+    }
+
+    p = ims_stream_fast_byte(p + n - 3, last, ':');
+
+    return (p != NULL) ? ims_stream_fast_byte(p, last, '"') : NULL;
+}
+
+
+/*
+ * In the fast path: a plain string whole in the piece, for the member; an
+ * operation's verb is compared first, as a word.
+ */
+
+static ims_inline const ims_uchar_t *
+ims_stream_fast_string(const ims_uchar_t *p, const ims_uchar_t *last,
+    ims_member_t *m, int verb)
+{
+    const ims_uchar_t  *q;
+
+    if (verb && last - p >= 8 && ims_equal(p, "add\"", 4)) {
+        q = p + 3;
+
+    } else if (verb && last - p >= 8 && ims_equal(p, "replace\"", 8)) {
+        q = p + 7;
+
+    } else if (verb && last - p >= 8 && ims_equal(p, "remove\"", 7)) {
+        q = p + 6;
+
+    } else {
+        q = ims_stream_skip(p, last);
+
+        if (q == last || *q != '"') {
+            return NULL;
+        }
+    }
+
+    m->kind = IMS_JSON_STRING;
+    m->ascii = 1;
+    m->data = p;
+    m->len = q - p;
+
+    return q + 1;
+}
+
+
+/*
+ * The fast path: an operation object in the shape clients send, whole in
+ * this piece: {"op": verb, "path": path}, or v2.0's {verb: path}, then
+ * maybe "value"; each a plain string (no escape, control character or
+ * non-ASCII byte), whitespace anywhere JSON allows it.  Its strings stay
+ * where they are, since emit() is called before the piece is given back,
+ * and the scratch is not touched.  p is at the "{"; returns past the "}",
+ * or NULL for the state machine to read the object from its "{" (it then
+ * sets every member set here).
+ */
+
+static const ims_uchar_t *
+ims_stream_op_fast(ims_stream_t *s, const ims_uchar_t *p,
+    const ims_uchar_t *last)
+{
+    int                 k;
+    unsigned            set;
+    ims_member_t       *m;
+    const ims_uchar_t  *q;
+
+    m = s->op.member;
+    q = ims_stream_fast_head(p, last, "{\"op\":\"", 7);
+
+    if (q != NULL) {
+        p = ims_stream_fast_string(q, last, &m[IMS_MEMBER_OP], 1);
+
+        if (p == NULL
+            || (p = ims_stream_fast_head(p, last, ",\"path\":\"", 9)) == NULL
+            || (p = ims_stream_fast_string(p, last, &m[IMS_MEMBER_PATH], 0))
+               == NULL)
+        {
+            return NULL;
+        }
+
+        set = (1u << IMS_MEMBER_OP) | (1u << IMS_MEMBER_PATH);
+
+    } else {
+        /* v2.0: add, replace or remove, then the path */
+
+        p = ims_stream_fast_byte(p + 1, last, '"');
+
+        if (p == NULL) {
+            return NULL;
+        }
+
+        q = ims_stream_skip(p, last);
+
+        if (q == last || *q != '"'
+            || (k = ims_stream_member(p, q - p)) < IMS_MEMBER_ADD
+            || (p = ims_stream_fast_byte(q + 1, last, ':')) == NULL
+            || (p = ims_stream_fast_byte(p, last, '"')) == NULL
+            || (p = ims_stream_fast_string(p, last, &m[k], 0)) == NULL)
+        {
+            return NULL;
+        }
+
+        set = 1u << k;
+    }
+
+    q = ims_stream_fast_head(p, last, ",\"value\":\"", 10);
+
+    if (q != NULL) {
+        p = ims_stream_fast_string(q, last, &m[IMS_MEMBER_VALUE], 0);
+
+        if (p == NULL) {
+            return NULL;
+        }
+
+        set |= 1u << IMS_MEMBER_VALUE;
+    }
+
+    p = ims_stream_fast_byte(p, last, '}');
+
+    if (p == NULL) {
+        return NULL;
+    }
+
+    ims_stream_op_start(s);
+    s->op_members = set;
+    ims_stream_op_end(s);
+
+    return p;
+}
+
+
+/* an array or object opens: c is its "[" or "{" */
+
+static int
+ims_stream_open(ims_stream_t *s, int c)
+{
+    ims_stream_frame_t  *f;
+
+    if (s->depth + 1 > s->max_depth) {
+        return (s->depth + 1 > IMS_STREAM_JSON_DEPTH) ? IMS_SE_JSON_DEPTH
+                                                      : IMS_SE_DEPTH;
+    }
+
+    f = &s->frames[++s->depth];
+
+    if (c == '[') {
+        f->flags = 0;
+        s->state = sw_first_value;
+        return IMS_SE_NONE;
+    }
+
+    f->flags = IMS_FRAME_OBJECT;
+    f->keys = (uint32_t) (s->rec_top - s->base);
+    f->nkeys = 0;
+    s->state = sw_first_name;
+
+    if (s->depth == 2) {
+        ims_stream_op_start(s);
+    }
+
+    return IMS_SE_NONE;
+}
+
+
+/* an array or object closes: c is its "]" or "}" */
+
+static int
+ims_stream_close(ims_stream_t *s, int c)
+{
+    ims_stream_frame_t  *f;
+
+    f = &s->frames[s->depth];
+
+    if ((c == '}') != ((f->flags & IMS_FRAME_OBJECT) != 0)) {
+        return IMS_SE_TOKEN;
+    }
+
+    s->state = (--s->depth == 0) ? sw_done : sw_after_value;
+
+    if (c == '}') {
+        if (f->flags & IMS_FRAME_HASHED) {
+            ims_stream_unhash(s, f);
+        }
+
+        if (s->depth == 1 && !s->op_rejected) {
+            ims_stream_op_end(s);
+        }
+
+        s->rec_top = s->base + f->keys;
+    }
+
+    return IMS_SE_NONE;
+}
+
+
+/*
+ * An element of the top-level array, at p: an operation.  Those the fast
+ * path takes are read one after the other; the first it leaves is opened
+ * for the state machine.
+ */
+
+static int
+ims_stream_ops(ims_stream_t *s, const ims_uchar_t **pos,
+    const ims_uchar_t *last)
+{
+    int                 err;
+    const ims_uchar_t  *p, *q;
+
+    p = *pos;
+
+    for ( ;; ) {
+        if (++s->ops > s->max_ops) {
+            err = IMS_SE_OPS;
+            break;
+        }
+
+        if (*p != '{') {
+            err = IMS_SE_NOT_OBJECT;
+            break;
+        }
+
+        q = (s->op_rejected || s->max_depth < 2)
+            ? NULL : ims_stream_op_fast(s, p, last);
+
+        if (q == NULL) {
+            err = ims_stream_open(s, '{');
+
+            if (err == IMS_SE_NONE) {
+                p++;
+            }
+
+            break;
+        }
+
+        /* the next operation, if it follows at once */
+
+        p = q;
+        err = IMS_SE_NONE;
+        s->state = sw_after_value;
+
+        if (!ims_at(p, last, ',')
+            || (q = ims_stream_fast_byte(p + 1, last, '{')) == NULL)
+        {
+            break;
+        }
+
+        p = q - 1;
+    }
+
+    *pos = p;
+
+    return err;
+}
+
+
+/*
+ * A value starts at p: an operation in the top-level array, a member's
+ * value in an operation (recorded in s->op), or any value deeper down.
+ */
+
+static int
+ims_stream_value(ims_stream_t *s, const ims_uchar_t **pos,
+    const ims_uchar_t *last)
+{
+    int                 c, err;
+    size_t              n;
+    ims_member_t       *m;
+    const ims_uchar_t  *p, *q;
+
+    if (s->depth == 1) {
+        return ims_stream_ops(s, pos, last);
+    }
+
+    p = *pos;
+    c = *p;
+    m = (s->depth == 2 && s->value_member >= 0)
+        ? &s->op.member[s->value_member] : NULL;
+
+    if (c == '{' || c == '[') {
+        if (m != NULL) {
+            ims_stream_op_member(m, (c == '{') ? IMS_JSON_OBJECT
+                                               : IMS_JSON_ARRAY);
+        }
+
+        err = ims_stream_open(s, c);
+
+        if (err == IMS_SE_NONE) {
+            *pos = p + 1;
+        }
+
+        return err;
+    }
+
+    /* jansson counts a scalar as a level too */
+    if (s->depth >= IMS_STREAM_JSON_DEPTH) {
+        return IMS_SE_JSON_DEPTH;
+    }
+
+    switch (c) {
+
+    case '"':
+        p++;
+        s->in_name = 0;
+        s->dst = NULL;
+        s->state = sw_string;
+
+        if (m != NULL) {
+            ims_stream_op_member(m, IMS_JSON_STRING);
+        }
+
+        q = ims_stream_skip(p, last);
+
+        if (!ims_at(q, last, '"')) {
+            if (m != NULL && !s->op_rejected) {
+                /* decoded above the records, moved down when complete */
+                s->dst = s->rec_top;
+            }
+
+            break;
+        }
+
+        if (m != NULL && !s->op_rejected) {
+            /* plain and whole in this piece: straight to its place */
+            n = q - p;
+
+            if ((size_t) (s->str_bottom - s->rec_top) < n) {
+                *pos = p;
+                return IMS_SE_NOMEM;
+            }
+
+            s->str_bottom -= n;
+            ims_stream_copy(s->str_bottom, p, n);
+            m->ascii = 1;
+            m->data = s->str_bottom;
+            m->len = n;
+        }
+
+        p = q + 1;
+        s->state = sw_after_value;
+        break;
+
+    case 't':
+    case 'f':
+    case 'n':
+        if (m != NULL) {
+            ims_stream_op_member(m, (c == 'n') ? IMS_JSON_NULL
+                                               : IMS_JSON_BOOLEAN);
+        }
+
+        s->literal = (c == 't') ? "rue" : (c == 'f') ? "alse" : "ull";
+        s->state = sw_literal;
+        p++;
+        break;
+
+    case '-':
+    case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+        if (m != NULL) {
+            ims_stream_op_member(m, IMS_JSON_NUMBER);
+        }
+
+        s->int_digits = 0;
+        s->frac_zeros = 0;
+        s->exponent = 0;
+        s->limit_digits = 0;
+        s->limit_cmp = 0;
+        s->significant = 0;
+        s->exp_negative = 0;
+        s->state = sw_int_first;
+
+        if (c == '-') {
+            p++;
+        }
+
+        break;
+
+    default:
+        return IMS_SE_TOKEN;
+    }
+
+    *pos = p;
+
+    return IMS_SE_NONE;
+}
+
+
+/* the closing quote of a string was read: its bytes go to their place */
+
+static int
+ims_stream_string_end(ims_stream_t *s)
+{
+    int            k;
+    size_t         n;
+    ims_uchar_t   *dst, *name;
+    ims_member_t  *m;
+
+    dst = s->dst;
+    s->dst = NULL;
+
+    if (!s->in_name) {
+        s->state = sw_after_value;
+
+        if (dst != NULL) {
+            /* an operation's string: down, next to the others */
+            n = dst - s->rec_top;
+            s->str_bottom -= n;
+            memmove(s->str_bottom, s->rec_top, n);
+
+            m = &s->op.member[s->value_member];
+            m->data = s->str_bottom;
+            m->len = n;
+        }
+
+        return IMS_SE_NONE;
+    }
+
+    s->state = sw_colon;
+
+    name = ims_stream_record(s, dst, &n);
+
+    if (name == NULL) {
+        return IMS_SE_NOMEM;
+    }
+
+    if (s->depth == 2) {
+        k = ims_stream_member(name, n);
+
+        if (k >= 0) {
+            s->rec_top = s->record;
+            return ims_stream_op_name(s, k);
+        }
+
+        s->value_member = -1;
+    }
+
+    return ims_stream_name(s, name, n);
+}
+
+
+/* a "\uXXXX" was read into s->escape */
 
 static int
 ims_stream_escaped(ims_stream_t *s)
@@ -1230,36 +1367,38 @@ ims_stream_escaped(ims_stream_t *s)
     uint32_t      cp;
     ims_uchar_t  *d;
 
-    cp = s->cp;
+    cp = s->escape;
 
-    if (s->high) {
+    if (s->high_surrogate) {
         if (cp < 0xdc00 || cp > 0xdfff) {
-            return -IMS_SE_SURROGATE;
+            return IMS_SE_SURROGATE;
         }
 
-        cp = 0x10000 + ((s->high - 0xd800) << 10) + (cp - 0xdc00);
-        s->high = 0;
+        cp = 0x10000 + ((s->high_surrogate - 0xd800) << 10) + (cp - 0xdc00);
+        s->high_surrogate = 0;
 
     } else if (cp >= 0xd800 && cp <= 0xdbff) {
-        s->high = cp;
-        return IMS_SS_LOW_ESCAPE;
+        s->high_surrogate = cp;
+        s->state = sw_low_backslash;
+        return IMS_SE_NONE;
 
     } else if (cp >= 0xdc00 && cp <= 0xdfff) {
-        return -IMS_SE_SURROGATE;
+        return IMS_SE_SURROGATE;
 
-    } else if (cp == 0 && s->name) {
+    } else if (cp == 0 && s->in_name) {
         /* jansson refuses it, even with JSON_ALLOW_NUL */
-        return -IMS_SE_NUL_NAME;
+        return IMS_SE_NUL_NAME;
     }
 
+    s->state = sw_string;
     d = s->dst;
 
     if (d == NULL) {
-        return IMS_SS_STRING;
+        return IMS_SE_NONE;
     }
 
-    if (s->vtop - d < 4) {
-        return -IMS_SE_NOMEM;
+    if (s->str_bottom - d < 4) {
+        return IMS_SE_NOMEM;
     }
 
     if (cp < 0x80) {
@@ -1283,15 +1422,553 @@ ims_stream_escaped(ims_stream_t *s)
 
     s->dst = d;
 
-    return IMS_SS_STRING;
+    return IMS_SE_NONE;
+}
+
+
+/* a decoded byte of a kept string */
+
+static ims_inline int
+ims_stream_put(ims_stream_t *s, int c)
+{
+    if (s->dst != NULL) {
+        if (s->dst == s->str_bottom) {
+            return IMS_SE_NOMEM;
+        }
+
+        *s->dst++ = (ims_uchar_t) c;
+    }
+
+    return IMS_SE_NONE;
 }
 
 
 /*
- * A state machine written as labels: each label is where the parse may
- * stop when a piece ends (the matching IMS_SS_* state), and a transition
- * is a goto, so that the common path never goes through a dispatch.
- *
+ * The string states, from past the opening quote to past the closing one:
+ * the bytes are checked, and decoded to s->dst unless it is NULL.
+ */
+
+static int
+ims_stream_string(ims_stream_t *s, const ims_uchar_t **pos,
+    const ims_uchar_t *last)
+{
+    int                 c, err;
+    size_t              n;
+    const ims_uchar_t  *p, *q;
+
+    p = *pos;
+    err = IMS_SE_NONE;
+
+    while (p < last && err == IMS_SE_NONE) {
+
+        switch (s->state) {
+
+        /* in the string: plain bytes, then '"', '\' or another byte */
+        case sw_string:
+            q = ims_stream_skip(p, last);
+
+            if (s->dst != NULL) {
+                /* a plain byte is left only when the scratch is full */
+                n = q - p;
+
+                if (n > (size_t) (s->str_bottom - s->dst)) {
+                    n = s->str_bottom - s->dst;
+                }
+
+                ims_stream_copy(s->dst, p, n);
+                s->dst += n;
+                q = p + n;
+            }
+
+            p = q;
+
+            if (p == last) {
+                break;
+            }
+
+            c = *p;
+
+            if (c == '"') {
+                *pos = p + 1;
+                return ims_stream_string_end(s);
+            }
+
+            if (c == '\\') {
+                p++;
+                s->state = sw_escape;
+                break;
+            }
+
+            if (c < 0x80) {
+                err = (c < 0x20) ? IMS_SE_CONTROL : IMS_SE_NOMEM;
+                break;
+            }
+
+            /* RFC 3629: no overlong forms, surrogates, or > U+10FFFF */
+
+            if (c < 0xc2 || c > 0xf4) {
+                err = IMS_SE_UTF8;
+                break;
+            }
+
+            err = ims_stream_put(s, c);
+
+            if (err) {
+                break;
+            }
+
+            p++;
+            s->utf8_left = (c >= 0xf0) ? 3 : (c >= 0xe0) ? 2 : 1;
+            s->utf8_min = (c == 0xe0) ? 0xa0 : (c == 0xf0) ? 0x90 : 0x80;
+            s->utf8_max = (c == 0xed) ? 0x9f : (c == 0xf4) ? 0x8f : 0xbf;
+            s->state = sw_utf8;
+            break;
+
+        /* a UTF-8 lead byte: continuation bytes in utf8_min..utf8_max */
+        case sw_utf8:
+            c = *p;
+
+            if (c < s->utf8_min || c > s->utf8_max) {
+                err = IMS_SE_UTF8;
+                break;
+            }
+
+            err = ims_stream_put(s, c);
+
+            if (err) {
+                break;
+            }
+
+            p++;
+            s->utf8_min = 0x80;
+            s->utf8_max = 0xbf;
+
+            if (--s->utf8_left == 0) {
+                s->state = sw_string;
+            }
+
+            break;
+
+        /* "\": the escape's letter */
+        case sw_escape:
+            if (*p == 'u') {
+                p++;
+                s->escape = 0;
+                s->hex_digits = 0;
+                s->state = sw_hex;
+                break;
+            }
+
+            c = ims_stream_unescape[*p];
+
+            if (c == 0) {
+                err = IMS_SE_ESCAPE;
+                break;
+            }
+
+            err = ims_stream_put(s, c);
+
+            if (err) {
+                break;
+            }
+
+            p++;
+            s->state = sw_string;
+            break;
+
+        /* "\u": four hex digits, s->hex_digits of them read */
+        case sw_hex:
+            c = ims_hex(*p);
+
+            if (c < 0) {
+                err = IMS_SE_ESCAPE;
+                break;
+            }
+
+            p++;
+            s->escape = (s->escape << 4) | c;
+
+            if (++s->hex_digits == 4) {
+                err = ims_stream_escaped(s);
+            }
+
+            break;
+
+        /* the escape of a high surrogate: the "\" of a low one */
+        case sw_low_backslash:
+            if (*p != '\\') {
+                err = IMS_SE_SURROGATE;
+                break;
+            }
+
+            p++;
+            s->state = sw_low_u;
+            break;
+
+        /* a high surrogate's escape and "\": the "u" */
+        default: /* sw_low_u */
+            if (*p != 'u') {
+                err = IMS_SE_SURROGATE;
+                break;
+            }
+
+            p++;
+            s->escape = 0;
+            s->hex_digits = 0;
+            s->state = sw_hex;
+            break;
+        }
+    }
+
+    *pos = p;
+
+    return err;
+}
+
+
+/*
+ * The number states, from its first digit to the byte after its last,
+ * which is the next token's: only then is its range known.
+ */
+
+static int
+ims_stream_number(ims_stream_t *s, const ims_uchar_t **pos,
+    const ims_uchar_t *last)
+{
+    int                 c, err;
+    const ims_uchar_t  *p;
+
+    p = *pos;
+    err = IMS_SE_NONE;
+
+    while (p < last && err == IMS_SE_NONE) {
+        c = *p;
+
+        switch (s->state) {
+
+        /* nothing, or "-": the first digit */
+        case sw_int_first:
+            if (c < '0' || c > '9') {
+                err = IMS_SE_NUMBER;
+                break;
+            }
+
+            p++;
+            s->state = (c == '0') ? sw_zero : sw_int;
+
+            if (c != '0') {
+                s->significant = 1;
+                s->int_digits = 1;
+                ims_stream_digit(s, c);
+            }
+
+            break;
+
+        /* a leading "0", the whole integer part: no digit may follow */
+        case sw_zero:
+            if (c >= '0' && c <= '9') {
+                err = IMS_SE_NUMBER;
+                break;
+            }
+
+            s->state = sw_int;
+            break;
+
+        /* integer digits: more, then ".", "e", or the end */
+        case sw_int:
+            while (p < last && *p >= '0' && *p <= '9') {
+                ims_stream_digit(s, *p++);
+                s->int_digits++;
+            }
+
+            if (p == last) {
+                break;
+            }
+
+            if (*p == '.') {
+                p++;
+                s->state = sw_dot;
+                break;
+            }
+
+            if (*p == 'e' || *p == 'E') {
+                p++;
+                s->state = sw_exp;
+                break;
+            }
+
+            *pos = p;
+            return ims_stream_number_end(s);
+
+        /* ".": a digit */
+        case sw_dot:
+            if (c < '0' || c > '9') {
+                err = IMS_SE_NUMBER;
+                break;
+            }
+
+            s->state = sw_frac;
+            break;
+
+        /* fraction digits: more, then "e", or the end */
+        case sw_frac:
+            while (p < last && *p >= '0' && *p <= '9') {
+                c = *p++;
+
+                if (s->significant) {
+                    ims_stream_digit(s, c);
+
+                } else if (c == '0') {
+                    s->frac_zeros++;
+
+                } else {
+                    s->significant = 1;
+                    ims_stream_digit(s, c);
+                }
+            }
+
+            if (p == last) {
+                break;
+            }
+
+            if (*p == 'e' || *p == 'E') {
+                p++;
+                s->state = sw_exp;
+                break;
+            }
+
+            *pos = p;
+            return ims_stream_number_end(s);
+
+        /* "e": a sign or a digit */
+        case sw_exp:
+            if (c == '+' || c == '-') {
+                s->exp_negative = (c == '-');
+                p++;
+            }
+
+            s->state = sw_exp_sign;
+            break;
+
+        /* "e" and maybe a sign: a digit */
+        case sw_exp_sign:
+            if (c < '0' || c > '9') {
+                err = IMS_SE_NUMBER;
+                break;
+            }
+
+            s->state = sw_exp_digits;
+            break;
+
+        /* exponent digits: more, or the end */
+        default: /* sw_exp_digits */
+            while (p < last && *p >= '0' && *p <= '9') {
+                if (s->exponent < IMS_EXP_MAX) {
+                    s->exponent = s->exponent * 10 + (*p - '0');
+                }
+
+                p++;
+            }
+
+            if (p == last) {
+                break;
+            }
+
+            *pos = p;
+            return ims_stream_number_end(s);
+        }
+    }
+
+    *pos = p;
+
+    return err;
+}
+
+
+/*
+ * The state machine: the structure of the document here, each token handed
+ * to its reader.  Returns IMS_SE_NONE at the end of the piece (s->state
+ * says where it stopped), or an error at *pos.
+ */
+
+static int
+ims_stream_parse(ims_stream_t *s, const ims_uchar_t **pos,
+    const ims_uchar_t *last)
+{
+    int                 c, k, err;
+    const ims_uchar_t  *p, *q;
+
+    p = *pos;
+    err = IMS_SE_NONE;
+
+    while (p < last && err == IMS_SE_NONE) {
+
+        if (s->state <= sw_done && ims_is_ws(*p)) {
+            p = ims_stream_skip_ws(p + 1, last);
+            continue;
+        }
+
+        c = *p;
+
+        switch (s->state) {
+
+        /* nothing yet: the "[" of the document */
+        case sw_start:
+            if (c != '[') {
+                err = (c == '{' || c == '"' || c == '-' || c == 't'
+                       || c == 'f' || c == 'n' || (c >= '0' && c <= '9'))
+                      ? IMS_SE_NOT_ARRAY : IMS_SE_TOKEN;
+                break;
+            }
+
+            err = ims_stream_open(s, c);
+
+            if (err == IMS_SE_NONE) {
+                p++;
+            }
+
+            break;
+
+        /* "[": a value or "]" */
+        case sw_first_value:
+            if (c == ']') {
+                ims_stream_close(s, c);
+                p++;
+                break;
+            }
+
+            s->state = sw_value;
+            continue;
+
+        /* a name: ":" */
+        case sw_colon:
+            if (c != ':') {
+                err = IMS_SE_TOKEN;
+                break;
+            }
+
+            p++;
+            s->state = sw_value;
+
+            if (p == last || ims_is_ws(*p)) {
+                break;
+            }
+
+            /* fall through */
+
+        /* ":", or "," in an array: a value */
+        case sw_value:
+            err = ims_stream_value(s, &p, last);
+            break;
+
+        /* a value: ",", or the "]" or "}" around it */
+        case sw_after_value:
+            if (c == ',') {
+                p++;
+                s->state = (s->frames[s->depth].flags & IMS_FRAME_OBJECT)
+                           ? sw_name : sw_value;
+                break;
+            }
+
+            err = (c == ']' || c == '}') ? ims_stream_close(s, c)
+                                         : IMS_SE_TOKEN;
+
+            if (err == IMS_SE_NONE) {
+                p++;
+            }
+
+            break;
+
+        /* "{": a name or "}" */
+        case sw_first_name:
+            if (c == '}') {
+                ims_stream_close(s, c);
+                p++;
+                break;
+            }
+
+            /* fall through */
+
+        /* "," in an object: a name */
+        case sw_name:
+            if (c != '"') {
+                err = IMS_SE_TOKEN;
+                break;
+            }
+
+            p++;
+
+            if (s->depth == 2) {
+                /* one of the six, whole in this piece, needs no record */
+                q = ims_stream_skip(p, last);
+
+                if (ims_at(q, last, '"')
+                    && (k = ims_stream_member(p, q - p)) >= 0)
+                {
+                    p = q + 1;
+                    s->state = sw_colon;
+                    err = ims_stream_op_name(s, k);
+                    break;
+                }
+            }
+
+            if (s->str_bottom - s->rec_top < IMS_RECORD_HEAD) {
+                err = IMS_SE_NOMEM;
+                break;
+            }
+
+            /* decoded into a record, see ims_stream_string_end() */
+            s->record = s->rec_top;
+            s->dst = s->rec_top + IMS_RECORD_HEAD;
+            s->in_name = 1;
+            s->state = sw_string;
+            break;
+
+        /* the document: nothing but whitespace */
+        case sw_done:
+            err = IMS_SE_TRAILING;
+            break;
+
+        case sw_string:
+        case sw_escape:
+        case sw_hex:
+        case sw_low_backslash:
+        case sw_low_u:
+        case sw_utf8:
+            err = ims_stream_string(s, &p, last);
+            break;
+
+        /* the first letter of true, false or null: the others */
+        case sw_literal:
+            while (p < last && *s->literal != '\0'
+                   && *p == (ims_uchar_t) *s->literal)
+            {
+                p++;
+                s->literal++;
+            }
+
+            if (*s->literal == '\0') {
+                s->state = sw_after_value;
+
+            } else if (p < last) {
+                err = IMS_SE_LITERAL;
+            }
+
+            break;
+
+        default: /* the number states */
+            err = ims_stream_number(s, &p, last);
+            break;
+        }
+    }
+
+    *pos = p;
+
+    return err;
+}
+
+
+/*
  * Returns IMS_STREAM_OK to be fed more, IMS_STREAM_REJECT on a document
  * error (final: v is set, the rest of the body need not be read) or
  * IMS_STREAM_NOMEM.  An operation verdict is not final: it is reported by
@@ -1302,995 +1979,34 @@ int
 ims_stream_feed(ims_stream_t *s, const ims_uchar_t *p, size_t len,
     ims_verdict_t *v)
 {
-    int                  c, rc, need;
-    size_t               n;
-    unsigned             state, seen;
-    ims_uchar_t          lo, hi, *dst, *bytes;
-    ims_member_t        *m;
-    const ims_uchar_t   *start, *last, *q;
-    ims_stream_frame_t  *f;
-    ims_stream_error_t   err;
+    int                 err;
+    const ims_uchar_t  *pos;
 
     if (s->rc != IMS_STREAM_OK) {
         *v = s->verdict;
         return s->rc;
     }
 
-    start = p;
-    last = p + len;
-    state = s->state;
+    pos = p;
+    err = ims_stream_parse(s, &pos, p + len);
 
-    switch (state) {
-    case IMS_SS_START:
-        goto start;
-    case IMS_SS_VALUE:
-        goto value;
-    case IMS_SS_ARRAY:
-        goto array;
-    case IMS_SS_OBJECT:
-        goto object;
-    case IMS_SS_NAME:
-        goto name;
-    case IMS_SS_COLON:
-        goto colon;
-    case IMS_SS_NEXT:
-        goto next;
-    case IMS_SS_END:
-        goto end;
-    case IMS_SS_STRING:
-        goto string;
-    case IMS_SS_ESCAPE:
-        goto escape;
-    case IMS_SS_HEX:
-        goto hex;
-    case IMS_SS_LOW_ESCAPE:
-        goto low_escape;
-    case IMS_SS_LOW_U:
-        goto low_u;
-    case IMS_SS_UTF8:
-        goto utf8;
-    case IMS_SS_MINUS:
-        goto minus;
-    case IMS_SS_ZERO:
-        goto zero;
-    case IMS_SS_INT:
-        goto integer;
-    case IMS_SS_DOT:
-        goto dot;
-    case IMS_SS_FRAC:
-        goto frac;
-    case IMS_SS_EXP:
-        goto exponent;
-    case IMS_SS_EXP_SIGN:
-        goto exp_sign;
-    case IMS_SS_EXP_DIGITS:
-        goto exp_digits;
-    default: /* IMS_SS_LITERAL */
-        goto literal;
+    if (err != IMS_SE_NONE) {
+        ims_stream_fail(s, err, s->offset + (pos - p));
+        *v = s->verdict;
+        return s->rc;
     }
 
-start:
-
-    p = ims_stream_skip_ws(p, last);
-
-    if (p == last) {
-        state = IMS_SS_START;
-        goto more;
-    }
-
-    c = *p;
-
-    if (c == '[') {
-        goto open;
-    }
-
-    err = (c == '{' || c == '"' || c == '-' || c == 't' || c == 'f'
-           || c == 'n' || (c >= '0' && c <= '9'))
-          ? IMS_SE_NOT_ARRAY : IMS_SE_TOKEN;
-    goto failed;
-
-open:
-
-    /* c is "[" or "{" at p */
-
-    if (s->depth + 1 > s->max_depth) {
-        err = (s->depth + 1 > IMS_STREAM_JSON_DEPTH) ? IMS_SE_JSON_DEPTH
-                                                     : IMS_SE_DEPTH;
-        goto failed;
-    }
-
-    f = &s->frames[++s->depth];
-    p++;
-
-    if (c == '[') {
-        f->flags = 0;
-        goto array;
-    }
-
-    f->flags = IMS_FRAME_OBJECT;
-    f->keys = (uint32_t) (s->top - s->base);
-    f->nkeys = 0;
-
-    if (s->depth == 2) {
-        /* an operation: the members the previous one set are absent */
-        for (m = s->m.member, seen = s->seen; seen; m++, seen >>= 1) {
-            if (seen & 1) {
-                m->kind = IMS_JSON_ABSENT;
-                m->len = 0;
-                m->data = NULL;
-            }
-        }
-
-        s->seen = 0;
-
-        s->vtop = s->end;
-
-        if (p < last && *p == '"') {
-            p++;
-            goto member;
-        }
-    }
-
-    goto object;
-
-array:
-
-    p = ims_stream_skip_ws(p, last);
-
-    if (p == last) {
-        state = IMS_SS_ARRAY;
-        goto more;
-    }
-
-    if (*p == ']') {
-        c = ']';
-        goto close;
-    }
-
-    goto value_start;
-
-value:
-
-    p = ims_stream_skip_ws(p, last);
-
-    if (p == last) {
-        state = IMS_SS_VALUE;
-        goto more;
-    }
-
-value_start:
-
-    c = *p;
-    m = NULL;
-
-    if (s->depth <= 2) {
-        if (s->depth == 1) {
-            /* an operation, in the top-level array */
-            if (++s->ops > s->max_ops) {
-                err = IMS_SE_OPS;
-                goto failed;
-            }
-
-            if (c != '{') {
-                err = IMS_SE_NOT_OBJECT;
-                goto failed;
-            }
-
-            /* operations in the usual shape, one after the other */
-
-            while (!s->op_failed && s->max_depth >= 2
-                   && (q = ims_stream_plain_op(s, p, last)) != NULL)
-            {
-                p = q;
-
-                if (last - p < 2 || p[0] != ',' || p[1] != '{') {
-                    goto next;
-                }
-
-                p++;
-
-                if (++s->ops > s->max_ops) {
-                    err = IMS_SE_OPS;
-                    goto failed;
-                }
-            }
-
-            c = '{';
-            goto open;
-        }
-
-        if (s->member >= 0) {
-            m = &s->m.member[s->member];
-        }
-    }
-
-    if (c == '{' || c == '[') {
-        if (m != NULL) {
-            m->kind = (c == '{') ? IMS_JSON_OBJECT : IMS_JSON_ARRAY;
-        }
-
-        goto open;
-    }
-
-    /* jansson counts a scalar as a level too */
-    if (s->depth >= IMS_STREAM_JSON_DEPTH) {
-        err = IMS_SE_JSON_DEPTH;
-        goto failed;
-    }
-
-    switch (c) {
-
-    case '"':
-        p++;
-
-        if (m == NULL || s->op_failed) {
-            if (m != NULL) {
-                m->kind = IMS_JSON_STRING;
-                m->ascii = 0;
-            }
-
-            /* most strings nobody keeps end in this piece */
-            p = ims_stream_skip(p, last);
-
-            if (p < last && *p == '"') {
-                p++;
-                goto next;
-            }
-
-            s->dst = NULL;
-            s->name = 0;
-            goto string;
-        }
-
-        m->kind = IMS_JSON_STRING;
-        m->ascii = 0;
-        q = ims_stream_skip(p, last);
-
-        if (q < last && *q == '"') {
-            /* plain and whole in this piece: straight to its place */
-            n = q - p;
-
-            if ((size_t) (s->vtop - s->top) < n) {
-                err = IMS_SE_NOMEM;
-                goto failed;
-            }
-
-            s->vtop -= n;
-            ims_stream_copy_short(s->vtop, p, n);
-            m->ascii = 1;
-            m->data = s->vtop;
-            m->len = n;
-            p = q + 1;
-            goto next;
-        }
-
-        /* decoded above the records, moved down when complete */
-        s->dst = s->top;
-        s->name = 0;
-        goto string;
-
-    case 't':
-    case 'f':
-    case 'n':
-        if (m != NULL) {
-            m->kind = (c == 'n') ? IMS_JSON_NULL : IMS_JSON_BOOLEAN;
-        }
-
-        s->lit = (c == 't') ? "rue" : (c == 'f') ? "alse" : "ull";
-        p++;
-        goto literal;
-
-    case '-':
-    case '0': case '1': case '2': case '3': case '4':
-    case '5': case '6': case '7': case '8': case '9':
-        if (m != NULL) {
-            m->kind = IMS_JSON_NUMBER;
-        }
-
-        ims_stream_number(s);
-        p++;
-
-        if (c == '-') {
-            goto minus;
-        }
-
-        if (c == '0') {
-            goto zero;
-        }
-
-        s->sig = 1;
-        s->nint = 1;
-        ims_stream_digit(s, c);
-        goto integer;
-
-    default:
-        err = IMS_SE_TOKEN;
-        goto failed;
-    }
-
-object:
-
-    p = ims_stream_skip_ws(p, last);
-
-    if (p == last) {
-        state = IMS_SS_OBJECT;
-        goto more;
-    }
-
-    if (*p == '}') {
-        c = '}';
-        goto close;
-    }
-
-    goto name_start;
-
-name:
-
-    p = ims_stream_skip_ws(p, last);
-
-    if (p == last) {
-        state = IMS_SS_NAME;
-        goto more;
-    }
-
-name_start:
-
-    if (*p != '"') {
-        err = IMS_SE_TOKEN;
-        goto failed;
-    }
-
-    p++;
-
-    if (s->depth == 2) {
-        goto member;
-    }
-
-record:
-
-    if (s->vtop - s->top < IMS_RECORD_HEAD) {
-        err = IMS_SE_NOMEM;
-        goto failed;
-    }
-
-    s->rec = s->top;
-    s->dst = s->top + IMS_RECORD_HEAD;
-    s->name = 1;
-
-string:
-
-    dst = s->dst;
-
-    for ( ;; ) {
-        if (dst == NULL) {
-            p = ims_stream_skip(p, last);
-
-        } else {
-            p = ims_stream_copy(p, last, &dst, s->vtop);
-        }
-
-        if (p == last) {
-            s->dst = dst;
-            state = IMS_SS_STRING;
-            goto more;
-        }
-
-        c = *p++;
-
-        if (c == '"') {
-            break;
-        }
-
-        if (c == '\\') {
-            s->dst = dst;
-            goto escape;
-        }
-
-        if (c < 0x80) {
-            /* a plain byte is only left when the copy is full */
-            p--;
-            err = (c < 0x20) ? IMS_SE_CONTROL : IMS_SE_NOMEM;
-            goto failed;
-        }
-
-        /* RFC 3629: no overlong forms, surrogates, or > U+10FFFF */
-
-        if (c < 0xc2 || c > 0xf4) {
-            p--;
-            err = IMS_SE_UTF8;
-            goto failed;
-        }
-
-        if (c < 0xe0) {
-            need = 1;
-            lo = 0x80;
-            hi = 0xbf;
-
-        } else if (c < 0xf0) {
-            need = 2;
-            lo = (c == 0xe0) ? 0xa0 : 0x80;
-            hi = (c == 0xed) ? 0x9f : 0xbf;
-
-        } else {
-            need = 3;
-            lo = (c == 0xf0) ? 0x90 : 0x80;
-            hi = (c == 0xf4) ? 0x8f : 0xbf;
-        }
-
-        for ( ;; ) {
-            if (dst != NULL) {
-                if (dst == s->vtop) {
-                    p--;
-                    err = IMS_SE_NOMEM;
-                    goto failed;
-                }
-
-                *dst++ = (ims_uchar_t) c;
-            }
-
-            if (need == 0) {
-                break;
-            }
-
-            if (p == last) {
-                /* the character goes on in the next piece */
-                s->dst = dst;
-                s->need = need;
-                s->lo = lo;
-                s->hi = hi;
-                state = IMS_SS_UTF8;
-                goto more;
-            }
-
-            c = *p;
-
-            if (c < lo || c > hi) {
-                err = IMS_SE_UTF8;
-                goto failed;
-            }
-
-            p++;
-            need--;
-            lo = 0x80;
-            hi = 0xbf;
-        }
-    }
-
-    /* the closing quote */
-
-    if (dst == NULL) {
-        goto next;
-    }
-
-    s->dst = NULL;
-
-    if (!s->name) {
-        n = dst - s->top;
-        s->vtop -= n;
-        memmove(s->vtop, s->top, n);
-
-        m = &s->m.member[s->member];
-        m->data = s->vtop;
-        m->len = n;
-
-        goto next;
-    }
-
-    bytes = ims_stream_record(s, dst, &n);
-
-    if (bytes == NULL) {
-        err = IMS_SE_NOMEM;
-        goto failed;
-    }
-
-    rc = ims_stream_name(s, bytes, n);
-
-    if (rc != 0) {
-        err = -rc;
-        goto failed;
-    }
-
-    goto colon;
-
-member:
-
-    /*
-     * Past the opening quote of a name in an operation.  Most are one of
-     * the six, plain, with a plain string value right after the colon:
-     * this path takes "name":"value", and the next name, in one go, and
-     * leaves anything else to the general one.
-     */
-
-    q = ims_stream_skip(p, last);
-
-    if (q == last || *q != '"' || (c = ims_stream_member(p, q - p)) < 0) {
-        goto record;
-    }
-
-    if (s->seen & (1u << c)) {
-        /* reported past the name, as the general path does */
-        p = q + 1;
-        err = IMS_SE_DUPLICATE;
-        goto failed;
-    }
-
-    s->seen |= 1u << c;
-    s->member = c;
-    p = q + 1;
-
-    if (last - p < 2 || p[0] != ':' || p[1] != '"' || s->op_failed) {
-        goto colon;
-    }
-
-    q = ims_stream_skip(p + 2, last);
-
-    if (q == last || *q != '"') {
-        goto colon;
-    }
-
-    p += 2;
-    n = q - p;
-
-    if ((size_t) (s->vtop - s->top) < n) {
-        err = IMS_SE_NOMEM;
-        goto failed;
-    }
-
-    s->vtop -= n;
-    ims_stream_copy_short(s->vtop, p, n);
-
-    m = &s->m.member[c];
-    m->kind = IMS_JSON_STRING;
-    m->ascii = 1;
-    m->data = s->vtop;
-    m->len = n;
-
-    p = q + 1;
-
-    if (last - p >= 2 && p[0] == ',' && p[1] == '"') {
-        p += 2;
-        goto member;
-    }
-
-    goto next;
-
-utf8:
-
-    /* continuation bytes of a character split between pieces */
-
-    while (s->need) {
-        if (p == last) {
-            state = IMS_SS_UTF8;
-            goto more;
-        }
-
-        c = *p;
-
-        if (c < s->lo || c > s->hi) {
-            err = IMS_SE_UTF8;
-            goto failed;
-        }
-
-        if (s->dst != NULL) {
-            if (s->dst == s->vtop) {
-                err = IMS_SE_NOMEM;
-                goto failed;
-            }
-
-            *s->dst++ = (ims_uchar_t) c;
-        }
-
-        p++;
-        s->need--;
-        s->lo = 0x80;
-        s->hi = 0xbf;
-    }
-
-    goto string;
-
-escape:
-
-    if (p == last) {
-        state = IMS_SS_ESCAPE;
-        goto more;
-    }
-
-    c = *p;
-
-    switch (c) {
-    case '"':
-    case '\\':
-    case '/':
-        break;
-    case 'b':
-        c = '\b';
-        break;
-    case 'f':
-        c = '\f';
-        break;
-    case 'n':
-        c = '\n';
-        break;
-    case 'r':
-        c = '\r';
-        break;
-    case 't':
-        c = '\t';
-        break;
-    case 'u':
-        p++;
-        s->cp = 0;
-        s->hex_n = 0;
-        goto hex;
-    default:
-        err = IMS_SE_ESCAPE;
-        goto failed;
-    }
-
-    if (s->dst != NULL) {
-        if (s->dst == s->vtop) {
-            err = IMS_SE_NOMEM;
-            goto failed;
-        }
-
-        *s->dst++ = (ims_uchar_t) c;
-    }
-
-    p++;
-    goto string;
-
-hex:
-
-    do {
-        if (p == last) {
-            state = IMS_SS_HEX;
-            goto more;
-        }
-
-        c = ims_hex(*p);
-
-        if (c < 0) {
-            err = IMS_SE_ESCAPE;
-            goto failed;
-        }
-
-        p++;
-        s->cp = (s->cp << 4) | c;
-
-    } while (++s->hex_n < 4);
-
-    rc = ims_stream_escaped(s);
-
-    if (rc < 0) {
-        err = -rc;
-        goto failed;
-    }
-
-    if (rc == IMS_SS_STRING) {
-        goto string;
-    }
-
-low_escape:
-
-    /* a high surrogate must be followed by the escape of a low one */
-
-    if (p == last) {
-        state = IMS_SS_LOW_ESCAPE;
-        goto more;
-    }
-
-    if (*p != '\\') {
-        err = IMS_SE_SURROGATE;
-        goto failed;
-    }
-
-    p++;
-
-low_u:
-
-    if (p == last) {
-        state = IMS_SS_LOW_U;
-        goto more;
-    }
-
-    if (*p != 'u') {
-        err = IMS_SE_SURROGATE;
-        goto failed;
-    }
-
-    p++;
-    s->cp = 0;
-    s->hex_n = 0;
-    goto hex;
-
-colon:
-
-    p = ims_stream_skip_ws(p, last);
-
-    if (p == last) {
-        state = IMS_SS_COLON;
-        goto more;
-    }
-
-    if (*p != ':') {
-        err = IMS_SE_TOKEN;
-        goto failed;
-    }
-
-    p++;
-    goto value;
-
-next:
-
-    p = ims_stream_skip_ws(p, last);
-
-    if (p == last) {
-        state = IMS_SS_NEXT;
-        goto more;
-    }
-
-    c = *p;
-
-    if (c == ',') {
-        p++;
-
-        if (s->frames[s->depth].flags & IMS_FRAME_OBJECT) {
-            goto name;
-        }
-
-        goto value;
-    }
-
-    if (c != ']' && c != '}') {
-        err = IMS_SE_TOKEN;
-        goto failed;
-    }
-
-close:
-
-    /* c is "]" or "}" at p */
-
-    f = &s->frames[s->depth];
-
-    if ((c == '}') != ((f->flags & IMS_FRAME_OBJECT) != 0)) {
-        err = IMS_SE_TOKEN;
-        goto failed;
-    }
-
-    p++;
-
-    if (c == ']') {
-        if (--s->depth == 0) {
-            goto end;
-        }
-
-        goto next;
-    }
-
-    if (f->flags & IMS_FRAME_HASHED) {
-        ims_stream_unhash(s, f);
-    }
-
-    if (--s->depth == 1 && !s->op_failed) {
-        /* the first operation verdict is kept; later ones are not asked */
-        s->m.index = s->ops - 1;
-
-        if (s->emit(s->data, &s->m, &s->verdict) != 0) {
-            s->op_failed = 1;
-        }
-    }
-
-    s->top = s->base + f->keys;
-
-    goto next;
-
-minus:
-
-    if (p == last) {
-        state = IMS_SS_MINUS;
-        goto more;
-    }
-
-    c = *p;
-
-    if (c == '0') {
-        p++;
-        goto zero;
-    }
-
-    if (c < '1' || c > '9') {
-        err = IMS_SE_NUMBER;
-        goto failed;
-    }
-
-    p++;
-    s->sig = 1;
-    s->nint = 1;
-    ims_stream_digit(s, c);
-
-integer:
-
-    while (p < last && *p >= '0' && *p <= '9') {
-        ims_stream_digit(s, *p++);
-        s->nint++;
-    }
-
-    if (p == last) {
-        state = IMS_SS_INT;
-        goto more;
-    }
-
-    goto fraction;
-
-zero:
-
-    if (p == last) {
-        state = IMS_SS_ZERO;
-        goto more;
-    }
-
-    if (*p >= '0' && *p <= '9') {
-        err = IMS_SE_NUMBER;
-        goto failed;
-    }
-
-fraction:
-
-    if (*p == '.') {
-        p++;
-        goto dot;
-    }
-
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        goto exponent;
-    }
-
-    goto number;
-
-dot:
-
-    if (p == last) {
-        state = IMS_SS_DOT;
-        goto more;
-    }
-
-    if (*p < '0' || *p > '9') {
-        err = IMS_SE_NUMBER;
-        goto failed;
-    }
-
-frac:
-
-    while (p < last && *p >= '0' && *p <= '9') {
-        c = *p++;
-
-        if (s->sig) {
-            ims_stream_digit(s, c);
-
-        } else if (c == '0') {
-            s->fzero++;
-
-        } else {
-            s->sig = 1;
-            ims_stream_digit(s, c);
-        }
-    }
-
-    if (p == last) {
-        state = IMS_SS_FRAC;
-        goto more;
-    }
-
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        goto exponent;
-    }
-
-    goto number;
-
-exponent:
-
-    if (p == last) {
-        state = IMS_SS_EXP;
-        goto more;
-    }
-
-    if (*p == '+' || *p == '-') {
-        s->eneg = (*p == '-');
-        p++;
-    }
-
-exp_sign:
-
-    if (p == last) {
-        state = IMS_SS_EXP_SIGN;
-        goto more;
-    }
-
-    if (*p < '0' || *p > '9') {
-        err = IMS_SE_NUMBER;
-        goto failed;
-    }
-
-exp_digits:
-
-    while (p < last && *p >= '0' && *p <= '9') {
-        if (s->exp < IMS_EXP_MAX) {
-            s->exp = s->exp * 10 + (*p - '0');
-        }
-
-        p++;
-    }
-
-    if (p == last) {
-        state = IMS_SS_EXP_DIGITS;
-        goto more;
-    }
-
-number:
-
-    /* the byte after the number is the next token's */
-
-    if (!ims_stream_number_ok(s)) {
-        err = IMS_SE_OVERFLOW;
-        goto failed;
-    }
-
-    goto next;
-
-literal:
-
-    while (*s->lit != '\0') {
-        if (p == last) {
-            state = IMS_SS_LITERAL;
-            goto more;
-        }
-
-        if (*p != (ims_uchar_t) *s->lit) {
-            err = IMS_SE_LITERAL;
-            goto failed;
-        }
-
-        p++;
-        s->lit++;
-    }
-
-    goto next;
-
-end:
-
-    p = ims_stream_skip_ws(p, last);
-
-    if (p == last) {
-        state = IMS_SS_END;
-        goto more;
-    }
-
-    err = IMS_SE_TRAILING;
-    goto failed;
-
-more:
-
-    s->state = state;
-    s->pos += len;
+    s->offset += len;
 
     return IMS_STREAM_OK;
-
-failed:
-
-    rc = ims_stream_fail(s, err, s->pos + (p - start));
-    *v = s->verdict;
-
-    return rc;
 }
 
 
 int
 ims_stream_finish(ims_stream_t *s, ims_verdict_t *v)
 {
-    if (s->rc == IMS_STREAM_OK && s->state != IMS_SS_END) {
-        ims_stream_fail(s, IMS_SE_END, s->pos);
+    if (s->rc == IMS_STREAM_OK && s->state != sw_done) {
+        ims_stream_fail(s, IMS_SE_END, s->offset);
     }
 
     if (s->rc != IMS_STREAM_OK) {
@@ -2298,7 +2014,7 @@ ims_stream_finish(ims_stream_t *s, ims_verdict_t *v)
         return s->rc;
     }
 
-    if (s->op_failed) {
+    if (s->op_rejected) {
         *v = s->verdict;
         return IMS_STREAM_REJECT;
     }

@@ -67,48 +67,49 @@ typedef struct {
     /* scratch layout, see ims_reader_stream.c */
     ims_uchar_t         *base;
     ims_stream_frame_t  *frames;
-    ims_uchar_t         *top;           /* records grow up to here */
-    ims_uchar_t         *vtop;          /* operation strings grow down */
+    ims_uchar_t         *rec_top;       /* name records grow up to here */
+    ims_uchar_t         *str_bottom;    /* operation strings grow down */
     ims_uchar_t         *end;
     uint32_t            *buckets;
-    uint32_t             mask;
+    uint32_t             bucket_mask;
     unsigned             buckets_ready:1;
+    uint64_t             hash_key[2];
 
     /* the parser */
     unsigned             state;
     int                  rc;
-    size_t               pos;           /* bytes fed before this piece */
-    size_t               depth;
-    size_t               ops;
+    size_t               offset;        /* bytes fed before this piece */
+    size_t               depth;         /* open arrays and objects */
+    size_t               ops;           /* operations begun */
 
     /* the string being read */
-    ims_uchar_t         *dst;           /* NULL when not kept */
-    ims_uchar_t         *rec;           /* its record */
-    uint32_t             cp;
-    uint32_t             high;          /* a pending high surrogate */
-    unsigned             hex_n:3;
-    unsigned             need:2;        /* UTF-8 continuation bytes left */
-    unsigned             name;          /* a member name, not a value */
-    ims_uchar_t          lo;
-    ims_uchar_t          hi;
+    ims_uchar_t         *dst;           /* where it is decoded, or NULL */
+    ims_uchar_t         *record;        /* the record of a member name */
+    unsigned             in_name:1;     /* a member name, not a value */
+    unsigned             hex_digits:3;  /* of a \u escape, read so far */
+    unsigned             utf8_left:2;   /* continuation bytes to come */
+    ims_uchar_t          utf8_min;      /* the range of the next one */
+    ims_uchar_t          utf8_max;
+    uint32_t             escape;        /* the code point of a \u escape */
+    uint32_t             high_surrogate;    /* waiting for its low half */
 
     /* the number being read: just enough to tell a double overflow */
-    uint64_t             nint;          /* integer digits */
-    uint64_t             fzero;         /* leading zeros of the fraction */
-    uint64_t             exp;
-    unsigned             tpos;          /* digits compared with the limit */
-    int                  tcmp;
-    unsigned             sig:1;
-    unsigned             eneg:1;
+    uint64_t             int_digits;    /* digits before the point */
+    uint64_t             frac_zeros;    /* leading zeros of the fraction */
+    uint64_t             exponent;      /* saturated at IMS_EXP_MAX */
+    unsigned             limit_digits;  /* compared with a double's limit */
+    int                  limit_cmp;     /* -1, 0 (equal so far) or 1 */
+    unsigned             significant:1; /* a digit other than 0 read */
+    unsigned             exp_negative:1;
 
-    const char          *lit;           /* the rest of a literal */
-    unsigned             op_failed;
-    unsigned             seen;          /* of the six member names */
+    const char          *literal;       /* the rest of true, false, null */
 
-    int                  member;        /* of the current operation name */
-    ims_members_t        m;
-    uint64_t             k0;
-    uint64_t             k1;
+    /* the operation being read, a bit per member in op_members */
+    unsigned             op_rejected:1; /* emit() refused one */
+    unsigned             op_members;    /* of the six, read in this one */
+    unsigned             emitted_members;   /* set in the last one emitted */
+    int                  value_member;  /* the next value's member, or -1 */
+    ims_members_t        op;
     ims_verdict_t        verdict;
 } ims_stream_t;
 

@@ -476,6 +476,48 @@ static const stream_body_t  stream_corpus[] = {
     B("[{\"op\": \"add\", \"path\": \"/a\", \"value\":x\"x\"}]"),
     B("[{\"op\": \"add\", \"path\": \"/a\", \"value\": \"x\"}, "
       "{\"op\": \"add\", \"path\": \"/a\", \"value\": \"x\"} ]"),
+
+    /*
+     * The fast path's template at each of its steps: whitespace of every
+     * kind between the tokens (pretty-printed, before "}", between "," and
+     * "{"), v2.0 members, words that only begin like the usual names and
+     * verbs, verbs as other members' values, and objects it leaves to the
+     * state machine half-way; each next to one it takes.
+     */
+    B("[\n  {\n    \"op\": \"add\",\n    \"path\": \"/a\",\n"
+      "    \"value\": \"x\"\n  },\n  {\n    \"op\": \"remove\",\n"
+      "    \"path\": \"/b\"\n  }\n]\n"),
+    B("[{\"op\":\"remove\",\"path\":\"/a\" },{ \"op\":\"add\","
+      "\"path\":\"/b\",\"value\":\"x\"\t}, {\"op\" :\"remove\","
+      "\"path\" : \"/c\"} ,{\"op\":\"add\" ,\"path\":\"/d\","
+      "\"value\" :\"y\"}\r\n,\r\n{\"op\":\"remove\",\"path\":\"/e\"}]"),
+    B("[{\"replace\":\"/name\",\"value\":\"x\"},"
+      "{\"remove\": \"/a\"}, { \"add\" : \"/b\" , \"value\" : \"y\" },"
+      "{\"replace\":\"/c\",\"path\":\"/d\"},{\"remove\":\"/e\","
+      "\"remove\":\"/f\"},{\"path\":\"/g\",\"op\":\"remove\"}]"),
+    B("[{\"op\":\"adds\",\"path\":\"add\",\"value\":\"remove\"},"
+      "{\"op\":\"removed\",\"path\":\"replace\"},{\"op\":\"replaces\","
+      "\"path\":\"/a\"},{\"op\":\"ad\",\"path\":\"/b\"},"
+      "{\"op\":\"\",\"path\":\"\",\"value\":\"\"}]"),
+    B("[{\"opx\":\"add\",\"path\":\"/a\"},{\"op\":\"add\",\"paths\":"
+      "\"/b\"},{\"op\":\"add\",\"path\":\"/c\",\"values\":\"x\"},"
+      "{\"op\":\"add\",\"path\":\"/d\",\"valu\":\"x\"},"
+      "{\"op\":\"add\",\"path\":\"/e\",\"value\":\"x\",\"op\":\"add\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\"},"
+      "{\"op\":\"add\",\"path\":\"/b\",\"value\":{\"op\":\"add\"}},"
+      "{\"op\":\"add\",\"path\":\"/c\",\"value\":\"x\"},"
+      "{\"op\":\"add\",\"path\":\"/d\",\"value\":\"\\u0078\"},"
+      "{\"op\":\"add\",\"path\":\"/e\",\"value\":\"x\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\"},"
+      "{\"op\":\"add\",\"path\":\"/b\",\"value\":\"x\"}x,"
+      "{\"op\":\"add\",\"path\":\"/c\",\"value\":\"x\"}]"),
+    B("[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\"},"
+      "{\"op\":\"add\",\"path\":\"/b\",\"value\":\"x\"},x"),
+    B("[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\"},\"x\"]"),
+    B("[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\"}  ,  "),
+    B("[{\"op\":\"stop\",\"path\":\"/a\"},{\"op\":\"add\","
+      "\"path\":\"/b\",\"value\":\"x\"},{\"op\":\"add\",\"path\":\"/b\","
+      "\"path\":\"/c\"}]"),
 };
 
 
@@ -624,8 +666,8 @@ run_stream(const ims_uchar_t *body, size_t len, const ims_patch_conf_t *conf,
                          size);
     from = 0;
 
-    if (rc == IMS_STREAM_OK && mask != NO_MASK && mask < s.mask) {
-        s.mask = mask;
+    if (rc == IMS_STREAM_OK && mask != NO_MASK && mask < s.bucket_mask) {
+        s.bucket_mask = mask;
     }
 
     for (i = 0; rc == IMS_STREAM_OK && i <= ncuts; i++) {
@@ -1066,6 +1108,49 @@ stream_generated(void)
 }
 
 
+/*
+ * Kept strings longer than the smallest scratch holds, so that decoding
+ * runs out of room in each kind of byte: escapes, \\u escapes, surrogate
+ * pairs, the lead and continuation bytes of 2-, 3- and 4-byte characters;
+ * shifted by 0 to 3 bytes, since the room grows 4 bytes at a time.
+ */
+
+static void
+stream_tight(void)
+{
+    size_t             i, k;
+    stream_text_t      t;
+    ims_patch_conf_t   conf;
+    static const char  *units[] = {
+        "\\n", "\\u00e9", "\\ud83d\\ude00", "\xc3\xa9", "\xe4\xb8\xad",
+        "\xf0\x9f\x98\x80"
+    };
+
+    ims_patch_conf_init(&conf);
+    t.p = malloc(256);
+    t.size = 256;
+    t.len = 0;
+
+    for (k = 0; k < sizeof(units) / sizeof(units[0]); k++) {
+        for (i = 0; i < 4; i++) {
+            text_add(&t, OP_HEAD "\"%.*s", (int) i, "abc");
+            text_repeat(&t, units[k], 80);
+            text_add(&t, "\"}]");
+            text_run(&t, &conf, 0, 1);
+
+            /* in the name "path", escaped, and in its value */
+            text_add(&t, "[{\"op\":\"add\",\"pa\\u0074h\":\"%.*s", (int) i,
+                     "abc");
+            text_repeat(&t, units[k], 80);
+            text_add(&t, "\"}]");
+            text_run(&t, &conf, 0, 1);
+        }
+    }
+
+    free(t.p);
+}
+
+
 typedef struct {
     const char  *body;
     size_t       len;
@@ -1188,6 +1273,11 @@ stream_api(void)
     rc = ims_stream_init(&s, &conf, stream_collect, &e, NULL, 0);
     check(rc == IMS_STREAM_NOMEM, "stream: no scratch", "", NULL);
 
+    rc = ims_read_patch_stream_scratch((ims_uchar_t *) "[]", 2, &conf,
+                                       stream_collect, &e, scratch, 16, &v);
+    check(rc == -1 && v.status == 500, "stream: one call, tiny scratch", "",
+          v.detail);
+
     /* the stack convenience refuses what it cannot hold */
     big = malloc(IMS_STREAM_STACK_MAX);
     memset(big, ' ', IMS_STREAM_STACK_MAX);
@@ -1227,6 +1317,7 @@ test_stream(void)
     }
 
     stream_generated();
+    stream_tight();
     stream_anchored();
     stream_api();
 }
