@@ -23,39 +23,46 @@ plan(skip_all => "not built: $CHECK (run make)") unless -x $CHECK;
 
 my $ID = $IMAGE_ID;
 
-# [ method, uri, [ Content-Type values ], body, ims-check options ]
+# [ expected status, expected code or undef, method, uri,
+#   [ Content-Type values ], body, ims-check options, directives ]:
+# each expectation written from docs/rules.md; ims-check and the gateway
+# must both answer it, with the same error body
 my @cases = (
-    [ 'PATCH', "/v2/images/$ID", [ $V21 ],
+    [ 200, undef, 'PATCH', "/v2/images/$ID", [ $V21 ],
       '[{"op":"replace","path":"/name","value":"ok"}]' ],
-    [ 'PATCH', "/v2/images/$ID", [ "Application/OpenStack-Images-v2.0-JSON-"
-                                   . "Patch ; charset=utf-8" ],
+    [ 200, undef, 'PATCH', "/v2/images/$ID",
+      [ "Application/OpenStack-Images-v2.0-JSON-Patch ; charset=utf-8" ],
       '[{"replace":"/name","value":"ok"}]' ],
-    [ 'PATCH', "/v2/images/$ID", [ $V21 ],
+    [ 400, 'IMG.0105', 'PATCH', "/v2/images/$ID", [ $V21 ],
       '[{"op":"replace","path":"/__imagetype","value":"gold"}]' ],
-    [ 'PATCH', "/v2/imag%65s//./$ID", [ $V21 ],
+    [ 400, 'IMG.0105', 'PATCH', "/v2/imag%65s//./$ID", [ $V21 ],
       '[{"op":"remove","path":"/__os_bit"}]' ],
-    [ 'PATCH', "/v2/images/$ID", [ $V21 ], '[{"op":"add","path":"/a/b"}]' ],
-    [ 'PATCH', "/v2/images/$ID", [ $V21 ], '' ],
-    [ 'PATCH', "/v2/images/$ID", [ $V21 ], '[{"op":"x"},]' ],
-    [ 'PATCH', "/v2/images/$ID", [ 'application/json' ], '[]' ],
-    [ 'PATCH', "/v2/images/$ID", [ $V21, $V21 ], '[]' ],
-    [ 'PATCH', "/v2/images/$ID", [], '[]' ],
-    [ 'PATCH', "/v2/images/not-a-uuid", [ $V21 ], '[]' ],
-    [ 'PATCH', "/v2/images/$ID/file", [ 'text/plain' ], 'x' ],
-    [ 'GET', '/v2/cloudimages?__imagetype=gold&limit=5', [], undef ],
-    [ 'GET', '/v2/cloudimages?__os_type=linux', [], undef ],
-    [ 'GET', '/v2/cloudimages?sort=name&sort_key=size', [], undef ],
-    [ 'GET', '/v2/cloudimages?foo=bar', [], undef,
+    [ 400, 'IMG.0001', 'PATCH', "/v2/images/$ID", [ $V21 ],
+      '[{"op":"add","path":"/a/b"}]' ],
+    [ 400, 'IMG.0007', 'PATCH', "/v2/images/$ID", [ $V21 ], '' ],
+    [ 400, 'IMG.0001', 'PATCH', "/v2/images/$ID", [ $V21 ], '[{"op":"x"},]' ],
+    [ 415, 'IMG.0001', 'PATCH', "/v2/images/$ID", [ 'application/json' ],
+      '[]' ],
+    [ 415, 'IMG.0001', 'PATCH', "/v2/images/$ID", [ $V21, $V21 ], '[]' ],
+    [ 415, 'IMG.0001', 'PATCH', "/v2/images/$ID", [], '[]' ],
+    [ 400, 'IMG.0066', 'PATCH', "/v2/images/not-a-uuid", [ $V21 ], '[]' ],
+    [ 200, undef, 'PATCH', "/v2/images/$ID/file", [ 'text/plain' ], 'x' ],
+    [ 200, undef, 'GET', '/v2/cloudimages?__imagetype=gold&limit=5', [],
+      undef ],
+    [ 400, 'IMG.0122', 'GET', '/v2/cloudimages?__os_type=linux', [], undef ],
+    [ 400, 'IMG.0017', 'GET', '/v2/cloudimages?sort=name&sort_key=size', [],
+      undef ],
+    [ 400, 'IMG.0017', 'GET', '/v2/cloudimages?foo=bar', [], undef,
       [ '--query-unknown', 'reject' ], 'ims_query_unknown reject;' ],
-    [ 'PATCH', "/v2/images/$ID", [ $V21 ],
+    [ 200, undef, 'PATCH', "/v2/images/$ID", [ $V21 ],
       '[{"op":"replace","path":"/min_ram","value":"1"}]',
       [ '--editable-attributes', '~^min_' ],
       'ims_editable_attributes ~^min_;' ],
-    [ 'PATCH', "/v2/images/$ID", [ $V21 ],
+    [ 403, 'IMG.0105', 'PATCH', "/v2/images/$ID", [ $V21 ],
       '[{"op":"add","path":"/secret","value":"1"}]',
       [ '--system-attributes', 'secret', '--forbidden-status', '403' ],
       'ims_system_attributes secret; ims_forbidden_status 403;' ],
-    [ 'PATCH', "/v2/images/$ID", [ $V21 ],
+    [ 400, 'IMG.0003', 'PATCH', "/v2/images/$ID", [ $V21 ],
       '[{"op":"replace","path":"/name","value":"UPPER"}]',
       [ '--name-pattern', '[a-z]+' ], 'ims_name_pattern [a-z]+;' ],
 );
@@ -108,8 +115,9 @@ sub run_check {
     return \%r;
 }
 
-for my $c (@cases) {
-    my ($method, $uri, $types, $body, $opts, $directives) = @$c;
+for my $case (@cases) {
+    my ($status, $code, @c) = @$case;
+    my ($method, $uri, $types, $body, $opts, $directives) = @c;
     my $label = "$method $uri " . join(',', @$types);
 
     my $t = NgxTest->new(config => <<"EOF");
@@ -123,20 +131,33 @@ EOF
     my $r = $t->request(method => $method, uri => $uri,
                         headers => [ map { ('Content-Type' => $_) } @$types ],
                         body => $body);
-    my $check = run_check($c);
+    my $check = run_check(\@c);
 
-    if ($r->{status} == 200) {
+    # the documented answer, from both
+    is($r->{status}, $status, "$label: the gateway answers $status");
+
+    if (defined $code) {
+        like($r->{body}, qr/^\{"error":\{"code":"\Q$code\E","message":"/,
+             "$label: the gateway's code is $code");
+        is($check->{verdict}, 'reject', "$label: reject");
+        is($check->{exit}, 1, "$label: exit 1");
+        is($check->{status}, $status, "$label: ims-check says $status");
+        like($check->{body} // '', qr/^\{"error":\{"code":"\Q$code\E"/,
+             "$label: ims-check's code is $code");
+
+    } else {
         is($check->{verdict}, 'pass', "$label: pass");
         is($check->{exit}, 0, "$label: exit 0");
+    }
 
+    # and the same answer from both
+    if ($r->{status} == 200) {
         my ($up) = $t->upstream_requests;
         is($check->{'content-type'}, $up->{headers}{'content-type'}[0],
            "$label: same canonical type")
-            if $check->{route} eq 'patch';
+            if ($check->{route} // '') eq 'patch';
 
     } else {
-        is($check->{verdict}, 'reject', "$label: reject");
-        is($check->{exit}, 1, "$label: exit 1");
         is($check->{status}, $r->{status}, "$label: same status");
         is($check->{body}, $r->{body}, "$label: same error body");
     }

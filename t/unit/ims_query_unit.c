@@ -316,10 +316,305 @@ static const query_case_t  query_cases[] = {
       E0017 },
     { "created_at=2018-1-28T10:00:00Z", E0017 },
 
+    /* every field at both ends of its range, and just outside it */
+    { "created_at=0001-01-01T00:00:00Z", OK },
+    { "created_at=9999-12-31T23:59:59Z", OK },
+    { "created_at=2018-01-31T00:00:00Z", OK },
+    { "created_at=2018-01-32T00:00:00Z", E0017 },
+    { "created_at=2018-01-00T00:00:00Z", E0017 },
+    { "created_at=2018-01-01T00:00:00Z", OK },
+    { "created_at=2018-02-28T00:00:00Z", OK },
+    { "created_at=2018-03-31T00:00:00Z", OK },
+    { "created_at=2018-04-30T00:00:00Z", OK },
+    { "created_at=2018-05-31T00:00:00Z", OK },
+    { "created_at=2018-06-30T00:00:00Z", OK },
+    { "created_at=2018-06-31T00:00:00Z", E0017 },
+    { "created_at=2018-07-31T00:00:00Z", OK },
+    { "created_at=2018-08-31T00:00:00Z", OK },
+    { "created_at=2018-09-30T00:00:00Z", OK },
+    { "created_at=2018-09-31T00:00:00Z", E0017 },
+    { "created_at=2018-10-31T00:00:00Z", OK },
+    { "created_at=2018-11-30T00:00:00Z", OK },
+    { "created_at=2018-11-31T00:00:00Z", E0017 },
+    { "created_at=2018-12-31T00:00:00Z", OK },
+    { "created_at=2018-12-32T00:00:00Z", E0017 },
+    { "created_at=2016-02-29T00:00:00Z", OK },
+    { "created_at=2016-02-30T00:00:00Z", E0017 },
+    { "created_at=2100-02-29T00:00:00Z", E0017 },
+    { "created_at=2400-02-29T00:00:00Z", OK },
+    { "created_at=2018-03-29T00:00:00Z", OK },
+    { "created_at=2019-02-29T00:00:00Z", E0017 },
+    { "created_at=2018-10-28T23:00:00Z", OK },
+    { "created_at=2018-10-28T00:59:00Z", OK },
+    { "created_at=2018-10-28T00:00:59Z", OK },
+    { "created_at=10000-10-28T00:00:00Z", E0017 },
+
+    /* a non-digit in each field, ":" and "/" beside the digits */
+    { "created_at=2/18-10-28T10:00:00Z", E0017 },
+    { "created_at=201:-10-28T10:00:00Z", E0017 },
+    { "created_at=2018-0:-28T10:00:00Z", E0017 },
+    { "created_at=2018-1/-28T10:00:00Z", E0017 },
+    { "created_at=2018-10-0:T10:00:00Z", E0017 },
+    { "created_at=2018-10-2/T10:00:00Z", E0017 },
+    { "created_at=2018-10-28T0::00:00Z", E0017 },
+    { "created_at=2018-10-28T1/:00:00Z", E0017 },
+    { "created_at=2018-10-28T10:0::00Z", E0017 },
+    { "created_at=2018-10-28T10:1/:00Z", E0017 },
+    { "created_at=2018-10-28T10:00:0:Z", E0017 },
+    { "created_at=2018-10-28T10:00:1/Z", E0017 },
+    { "created_at=2018-10-28T10:00:00%2B0::00", E0017 },
+    { "created_at=2018-10-28T10:00:00%2B00:0:", E0017 },
+    { "created_at=2018-10-28T10:00:00%2B00:1/", E0017 },
+
+    /* separators */
+    { "created_at=2018/10-28T10:00:00Z", E0017 },
+    { "created_at=2018-10/28T10:00:00Z", E0017 },
+    { "created_at=2018-10-28X10:00:00Z", E0017 },
+    { "created_at=2018-10-28T10.00:00Z", E0017 },
+    { "created_at=2018-10-28T10:00.00Z", E0017 },
+    { "created_at=2018-10-28T10:00:00", OK },
+    { "created_at=2018-10-28T10:00:0", E0017 },
+
+    /* fractions of 1 to 9 digits, then a zone or nothing */
+    { "created_at=2018-10-28T10:00:00.0", OK },
+    { "created_at=2018-10-28T10:00:00.123456789", OK },
+    { "created_at=2018-10-28T10:00:00.", E0017 },
+    { "created_at=2018-10-28T10:00:00.1x", E0017 },
+    { "created_at=2018-10-28T10:00:00.1/", E0017 },
+    { "created_at=2018-10-28T10:00:00.1:", E0017 },
+    { "created_at=2018-10-28T10:00:00.12345678%2B08:00", OK },
+
+    /* zones: Z, +hh:mm, -hh:mm; hours 00-23, minutes 00-59 */
+    { "created_at=2018-10-28T10:00:00%2B00:00", OK },
+    { "created_at=2018-10-28T10:00:00-00:00", OK },
+    { "created_at=2018-10-28T10:00:00%2B23:59", OK },
+    { "created_at=2018-10-28T10:00:00-24:00", E0017 },
+    { "created_at=2018-10-28T10:00:00-23:60", E0017 },
+    { "created_at=2018-10-28T10:00:00%2B08:00x", E0017 },
+    { "created_at=2018-10-28T10:00:00%2B08:0", E0017 },
+    { "created_at=2018-10-28T10:00:00%2B08-00", E0017 },
+    { "created_at=2018-10-28T10:00:00*08:00", E0017 },
+    { "created_at=2018-10-28T10:00:00ZZ", E0017 },
+    { "created_at=2018-10-28T10:00:00Z%2B08:00", E0017 },
+    { "created_at=2018-10-28T10:00:00 ", E0017 },
+
+    /* operators: gt gte lt lte eq neq, lowercase, then the time */
+    { "created_at=gt:2018-10-28T10:00:00Z", OK },
+    { "created_at=gte:2018-10-28T10:00:00Z", OK },
+    { "created_at=lt:2018-10-28T10:00:00Z", OK },
+    { "created_at=lte:2018-10-28T10:00:00Z", OK },
+    { "created_at=eq:2018-10-28T10:00:00Z", OK },
+    { "created_at=neq:2018-10-28T10:00:00Z", OK },
+    { "updated_at=neq:2018-10-28T10:00:00Z", OK },
+    { "created_at=ge:2018-10-28T10:00:00Z", E0017 },
+    { "created_at=ne:2018-10-28T10:00:00Z", E0017 },
+    { "created_at=in:2018-10-28T10:00:00Z", E0017 },
+    { "created_at=gtx:2018-10-28T10:00:00Z", E0017 },
+    { "created_at=Lt:2018-10-28T10:00:00Z", E0017 },
+    { "created_at=gt:", E0017 },
+    { "created_at=gt", E0017 },
+    { "created_at=gte", E0017 },
+    { "created_at=gt:gt:2018-10-28T10:00:00Z", E0017 },
+    { "created_at=gte:gt:2018-10-28T10:00:00Z", E0017 },
+
     /* changes-since */
     { "changes-since=2018-10-28T10:00:00Z", E0017 },
+    { "changes-since=", E0017 },
+    { "changes-sinc=1", OK },
+
+    /* every known parameter but tag, sort_key and sort_dir appears once */
+    { "__imagetype=gold&__imagetype=private", E0024 },
+    { "member_status=accepted&visibility=shared&member_status=accepted",
+      E0017 },
+    { "status=active&status=active", E0017 },
+    { "protected=true&protected=true", E0017 },
+    { "__whole_image=true&__whole_image=true", E0017 },
+    { "__isregistered=true&__isregistered=true", E0017 },
+    { "os_hidden=true&os_hidden=true", E0017 },
+    { "__support_kvm=true&__support_kvm=true", E0017 },
+    { "__support_xen=true&__support_xen=true", E0017 },
+    { "__support_largememory=true&__support_largememory=true", E0017 },
+    { "__support_diskintensive=true&__support_diskintensive=true", E0017 },
+    { "__support_highperformance=true&__support_highperformance=true",
+      E0017 },
+    { "__support_xen_hana=true&__support_xen_hana=true", E0017 },
+    { "__support_kvm_infiniband=true&__support_kvm_infiniband=true", E0017 },
+    { "__support_xen_gpu_type=a&__support_xen_gpu_type=a", E0017 },
+    { "__support_kvm_gpu_type=a&__support_kvm_gpu_type=a", E0017 },
+    { "__os_type=Linux&__os_type=Linux", E0122 },
+    { "__os_bit=64&__os_bit=64", E0017 },
+    { "__platform=Debian&__platform=Debian", E0017 },
+    { "virtual_env_type=Ironic&virtual_env_type=Ironic", E0017 },
+    { "disk_format=raw&disk_format=raw", E0017 },
+    { "container_format=bare&container_format=bare", E0017 },
+    { "min_ram=1&min_ram=1", E0017 },
+    { "min_disk=1&min_disk=1", E0017 },
+    { "size_min=1&size_min=1", E0017 },
+    { "size_max=1&size_max=1", E0017 },
+    { "marker=" UUID "&marker=" UUID, E0066 },
+    { "id=" UUID "&id=" UUID, E0066 },
+    { "owner=a&owner=a", E0017 },
+    { "updated_at=2018-10-28T10:00:00Z&updated_at=2018-10-28T10:00:00Z",
+      E0017 },
+    { "changes-since=x&changes-since=x", E0017 },
+    { "tag=a&tag=a&tag=b", OK },
+    { "sort_key=name&sort_key=name", OK },
+    { "sort_dir=asc", OK },
+
+    /* sort_dir: none, one, or one per sort_key */
+    { "sort_key=name&sort_key=size&sort_key=id&sort_dir=asc", OK },
+    { "sort_key=name&sort_key=size&sort_key=id&sort_dir=asc&sort_dir=asc"
+      "&sort_dir=desc", OK },
+    { "sort_key=name&sort_key=size&sort_key=id&sort_dir=asc&sort_dir=asc",
+      E0017 },
+    { "sort_key=name&sort_key=size&sort_dir=asc&sort_dir=asc&sort_dir=asc",
+      E0017 },
+    { "sort_dir=asc&sort_key=name", OK },
+    { "sort=name&sort_dir=asc&sort_key=name", E0017 },
+    { "sort=status:desc,id", OK },
+    { "sort=name:asc:desc", E0017 },
+    { "sort=:asc", E0017 },
+    { "sort=,name", E0017 },
+    { "sort=name,,size", E0017 },
+    { "sort=name:desc,size:asc,id:desc,created_at,updated_at:asc", OK },
+
+    /* eq: before the value of the operator parameters only */
+    { "name=eq:", E0017 },
+    { "name=eq:a", OK },
+    { "name=eq", OK },
+    { "name=eq;", OK },
+    { "name=eQ:a", E0017 },
+    { "name=Eq:a", E0017 },
+    { "name=ex:a", E0017 },
+    { "name=qe:a", E0017 },
+    { "name=eq-a", OK },
+    { "name=e:a", E0017 },
+    { "name=:a", E0017 },
+    { "name=a:", E0017 },
+    { "status=eq:eq:active", E0017 },
+    { "owner=eq:", E0017 },
+    { "owner=eq:a:b", E0017 },
+    { "container_format=neq:bare", E0017 },
+    { "id=eq:eq:" UUID, E0066 },
+    { "visibility=eq:", E0017 },
+    { "__os_type=eq:Linux", E0122 },
+    { "__imagetype=eq:gold", E0024 },
+    { "__os_bit=eq:64", E0017 },
+    { "__platform=eq:Debian", E0017 },
+    { "protected=eq:true", E0017 },
+    { "marker=eq:" UUID, E0066 },
+    { "limit=eq:1", E0017 },
+    { "min_ram=eq:1", E0017 },
+    { "min_disk=eq:1", E0017 },
+    { "size_min=eq:1", E0017 },
+    { "size_max=eq:1", E0017 },
+    { "sort_key=eq:name", E0017 },
+    { "sort_dir=eq:asc", E0017 },
+    { "sort=eq:name", E0017 },
+    { "visibility=shared&member_status=eq:accepted", E0017 },
+    { "virtual_env_type=eq:Ironic", E0017 },
+    { "__support_kvm=eq:true", E0017 },
+    { "__whole_image=eq:true", E0017 },
+    { "__isregistered=eq:true", E0017 },
+    { "os_hidden=eq:true", E0017 },
+    { "tag=eq:a", OK },
+    { "tag=a:b", OK },
+    { "__support_kvm_gpu_type=eq:V100", OK },
+    { "visibility=eq:shared&member_status=accepted", OK },
+    { "visibility=eq:sharedx&member_status=accepted", E0017 },
+    { "visibility=shared&visibility=shared&member_status=accepted", E0017 },
+    { "visibility=private&member_status=pending", E0017 },
+    { "member_status=pending&visibility=public", E0017 },
+
+    /* integers: digits only, leading zeros, the maximum */
+    { "limit=/", E0017 },
+    { "limit=:", E0017 },
+    { "limit=1/", E0017 },
+    { "limit=1:", E0017 },
+    { "limit=0/", E0017 },
+    { "limit=2147483646", OK },
+    { "limit=00000000000000000000000000000", OK },
+    { "limit=21474836470", E0017 },
+    { "limit=4294967296", E0017 },
+    { "limit=4294967295", E0017 },
+    { "min_ram=02147483647", OK },
+    { "min_ram=", E0017 },
+    { "min_disk=1023", OK },
+    { "min_disk=10240", E0017 },
+    { "min_disk=2000", E0017 },
+    { "size_min=9223372036854775806", OK },
+    { "size_min=18446744073709551615", E0017 },
+    { "size_min=18446744073709551616", E0017 },
+    { "size_max=09223372036854775807", OK },
+    { "size_max=", E0017 },
+
+    /* owner: 1 to 64 of ASCII letters, digits, "-", "_" */
+    { "owner=0123456789-_azAZ", OK },
+    { "owner=a/b", E0017 },
+    { "owner=a:b", E0017 },
+    { "owner=a@b", E0017 },
+    { "owner=a[b", E0017 },
+    { "owner=a`b", E0017 },
+    { "owner=a{b", E0017 },
+    { "owner=a%7Fb", E0017 },
+    { "owner=a.b", E0017 },
+    { "owner=a%C3%A9", E0017 },
+    { "owner=abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
+      "abcd", OK },
+    { "owner=abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
+      "abcde", E0017 },
+
+    /* text: characters, not bytes */
+    { "name=%E4%B8%AD", OK },
+    { "__support_xen_gpu_type=%E4%B8%AD", OK },
+
+    /* percent-encoding: exactly two hex digits of either case */
+    { "limit=%30", OK },
+    { "limit=%3", E0017 },
+    { "limit=%/0", E0017 },
+    { "limit=%:0", E0017 },
+    { "limit=%3/", E0017 },
+    { "limit=%3:", E0017 },
+    { "x=%40%60%5b%7B", OK },
+    { "x=%4G", E0017 },
+    { "x=%G4", E0017 },
+    { "x=%4g", E0017 },
+    { "x=%@0", E0017 },
+    { "x=%`0", E0017 },
+    { "x=%4%", E0017 },
+    { "x=%af%AF", E0017 },
+    { "x=%c3%a9", OK },
+    { "x=%C3%A9", OK },
+    { "__os_bit=%36%34", OK },
+    { "__os_bit=%36%3", E0017 },
+    { "%5F%5Fos_bit=64", OK },
+    { "%5F%5Fos_bit=65", E0017 },
+    { "__os_bit+=65", OK },
+    { "__os_bit=6+4", E0017 },
+    { "name=+", OK },
+    { "name=%2B", OK },
+    { "name=%20", OK },
+    { "x=%ED%A0%80", E0017 },
+    { "x=%F4%90%80%80", E0017 },
+    { "x=%C0%AF", E0017 },
+    { "%6Cimit", E0017 },
+    { "%6Cimit=", E0017 },
+    { "x%41", OK },
+    { "limit=x&a", E0017 },
+    { "limit=1=2", E0017 },
+    { "tag=1=2", OK },
+    { "limit==1", E0017 },
 };
 
+
+/*
+ * A query is judged in an exact heap copy with an exact scratch, so that
+ * ASan sees a byte read or written past either, and again followed by
+ * bytes that would change the verdict if they were read, over a scratch
+ * filled differently: the same verdict both times.
+ */
+
+#define POISON  "&__imagetype=Gold;visibility=all&%zz"
 
 static void
 run_query(const ims_query_conf_t *conf, const char *query, int status,
@@ -327,13 +622,20 @@ run_query(const ims_query_conf_t *conf, const char *query, int status,
 {
     char           got[IMS_DETAIL_MAX + 32];
     size_t         len;
-    ims_uchar_t   *scratch;
-    ims_verdict_t  v;
+    ims_uchar_t   *copy, *scratch;
+    ims_verdict_t  v, w;
 
     len = strlen(query);
-    scratch = malloc(len + 1);
+    copy = malloc(len ? len : 1);
+    scratch = malloc(len ? len : 1);
 
-    ims_query_validate(conf, (const ims_uchar_t *) query, len, scratch, &v);
+    /*
+     * scratch filled with 0x00, then 0xff: a read of a byte the decoder
+     * did not write would change the verdict
+     */
+    memset(scratch, 0x00, len ? len : 1);
+    memcpy(copy, query, len);
+    ims_query_validate(conf, copy, len, scratch, &v);
 
     snprintf(got, sizeof(got), "%d %s %s", v.status, ims_code_name(v.code),
              v.detail);
@@ -344,6 +646,19 @@ run_query(const ims_query_conf_t *conf, const char *query, int status,
         check_error_body(&v, query);
     }
 
+    free(copy);
+
+    copy = malloc(len + sizeof(POISON));
+    memcpy(copy, query, len);
+    memcpy(copy + len, POISON, sizeof(POISON));
+    memset(scratch, 0xff, len ? len : 1);
+    ims_query_validate(conf, copy, len, scratch, &w);
+
+    check(w.status == v.status && w.code == v.code
+          && strcmp(w.detail, v.detail) == 0,
+          "query, nothing past its end is read", query, w.detail);
+
+    free(copy);
     free(scratch);
 }
 
@@ -416,6 +731,14 @@ test_query_split_everywhere(const ims_query_conf_t *conf)
         snprintf(query, sizeof(query), "p%s=1&__platform=Red+Hat", pad);
         run_query(conf, query, OK, what);
 
+        /* a refusal in the middle of the query, not only at its end */
+        snprintf(query, sizeof(query), "p%s=1&__imagetype=Gold&x", pad);
+        run_query(conf, query, E0024, what);
+        snprintf(query, sizeof(query), "p%s=1=2;limit=x;x", pad);
+        run_query(conf, query, E0017, what);
+        snprintf(query, sizeof(query), "p%s=%%41&limit=1%%41&x", pad);
+        run_query(conf, query, E0017, what);
+
         /* a missed non-ASCII byte is never checked as UTF-8 */
         snprintf(query, sizeof(query), "p%s=1&name=caf\xc3\xa9", pad);
         run_query(conf, query, OK, what);
@@ -425,10 +748,172 @@ test_query_split_everywhere(const ims_query_conf_t *conf)
 }
 
 
+/*
+ * Every parameter of docs/rules.md, "Query", is known by its exact name:
+ * 256 characters are too many for any of them, refused with the
+ * parameter's own code and naming it.  A name one byte off is unknown:
+ * passed, or refused with IMG.0017 under ims_query_unknown reject.
+ */
+
+static void
+test_query_names(void)
+{
+    char              *query, name[64], what[96], got[IMS_DETAIL_MAX + 32];
+    size_t             i, k, n, len;
+    ims_uchar_t       *scratch;
+    ims_verdict_t      v;
+    ims_query_conf_t   conf, strict;
+    static const struct {
+        const char  *name;
+        ims_code_t   code;
+    } params[] = {
+        { "__imagetype", IMS_IMG_0024 }, { "visibility", IMS_IMG_0017 },
+        { "member_status", IMS_IMG_0017 }, { "status", IMS_IMG_0017 },
+        { "protected", IMS_IMG_0017 }, { "__whole_image", IMS_IMG_0017 },
+        { "__isregistered", IMS_IMG_0017 }, { "os_hidden", IMS_IMG_0017 },
+        { "__support_kvm", IMS_IMG_0017 }, { "__support_xen", IMS_IMG_0017 },
+        { "__support_largememory", IMS_IMG_0017 },
+        { "__support_diskintensive", IMS_IMG_0017 },
+        { "__support_highperformance", IMS_IMG_0017 },
+        { "__support_xen_hana", IMS_IMG_0017 },
+        { "__support_kvm_infiniband", IMS_IMG_0017 },
+        { "__support_xen_gpu_type", IMS_IMG_0017 },
+        { "__support_kvm_gpu_type", IMS_IMG_0017 },
+        { "__os_type", IMS_IMG_0122 }, { "__os_bit", IMS_IMG_0017 },
+        { "__platform", IMS_IMG_0017 }, { "virtual_env_type", IMS_IMG_0017 },
+        { "disk_format", IMS_IMG_0017 }, { "container_format", IMS_IMG_0017 },
+        { "limit", IMS_IMG_0017 }, { "min_ram", IMS_IMG_0017 },
+        { "min_disk", IMS_IMG_0017 }, { "size_min", IMS_IMG_0017 },
+        { "size_max", IMS_IMG_0017 }, { "marker", IMS_IMG_0066 },
+        { "id", IMS_IMG_0066 }, { "owner", IMS_IMG_0017 },
+        { "name", IMS_IMG_0017 }, { "tag", IMS_IMG_0017 },
+        { "sort_key", IMS_IMG_0017 }, { "sort_dir", IMS_IMG_0017 },
+        { "sort", IMS_IMG_0017 }, { "created_at", IMS_IMG_0017 },
+        { "updated_at", IMS_IMG_0017 }, { "changes-since", IMS_IMG_0017 },
+    };
+
+    ims_query_conf_init(&conf);
+    ims_query_conf_init(&strict);
+    strict.reject_unknown = 1;
+
+    query = malloc(64 + 1 + 256 + 1);
+    scratch = malloc(64 + 1 + 256 + 1);
+
+    for (i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+        len = strlen(params[i].name);
+
+        /*
+         * names a byte off (each byte changed, one less, one more), then
+         * the name itself
+         */
+        for (k = 0; k <= len + 2; k++) {
+            memcpy(name, params[i].name, len + 1);
+
+            if (k < len) {
+                name[k] = (name[k] == 'x') ? 'y' : 'x';
+
+            } else if (k == len) {
+                name[len - 1] = '\0';
+
+            } else if (k == len + 1) {
+                name[len] = 'x';
+                name[len + 1] = '\0';
+
+            } else {
+                /* k == len + 2: the name itself */
+            }
+
+            n = strlen(name);
+            memcpy(query, name, n);
+            query[n] = '=';
+            memset(query + n + 1, 'x', 256);
+            query[n + 1 + 256] = '\0';
+
+            ims_query_validate(&conf, (const ims_uchar_t *) query,
+                               strlen(query), scratch, &v);
+
+            snprintf(what, sizeof(what), "query name %s", name);
+            snprintf(got, sizeof(got), "%d %s %s", v.status,
+                     ims_code_name(v.code), v.detail);
+
+            if (k == len + 2) {
+                snprintf(what, sizeof(what), "'%s'", name);
+                check(v.status == 400 && v.code == params[i].code
+                      && strstr(v.detail, what) != NULL,
+                      "a known parameter, 256 characters", name, got);
+                continue;
+            }
+
+            check(v.status == 0, "a name a byte off is unknown", name, got);
+
+            ims_query_validate(&strict, (const ims_uchar_t *) query,
+                               strlen(query), scratch, &v);
+            check(v.status == 400 && v.code == IMS_IMG_0017,
+                  "a name a byte off is unknown, and refused", name, got);
+        }
+    }
+
+    free(query);
+    free(scratch);
+}
+
+
+/* text values: at most 255 characters (owner: 64), counted as characters */
+
+static void
+test_query_lengths(const ims_query_conf_t *conf)
+{
+    int          status;
+    char        *q, what[64];
+    size_t       i, k, n, len, max;
+    ims_code_t   code;
+    static const char  *texts[] = {
+        "name", "tag", "__support_xen_gpu_type", "__support_kvm_gpu_type",
+        "owner"
+    };
+
+    q = malloc(64 + 256 * 9 + 1);
+
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        max = (strcmp(texts[i], "owner") == 0) ? 64 : 255;
+
+        for (n = max - 1; n <= max + 1; n++) {
+            status = (n <= max) ? 0 : 400;
+            code = (n <= max) ? IMS_OK : IMS_IMG_0017;
+
+            len = sprintf(q, "%s=", texts[i]);
+            memset(q + len, 'a', n);
+            q[len + n] = '\0';
+
+            snprintf(what, sizeof(what), "%s of %zu characters", texts[i], n);
+            run_query(conf, q, status, code, what);
+
+            if (max == 64) {
+                continue;
+            }
+
+            /* the same count of CJK ideographs, percent-encoded */
+            len = sprintf(q, "%s=", texts[i]);
+
+            for (k = 0; k < n; k++) {
+                len += sprintf(q + len, "%%E4%%B8%%AD");
+            }
+
+            snprintf(what, sizeof(what), "%s of %zu CJK characters",
+                     texts[i], n);
+            run_query(conf, q, status, code, what);
+        }
+    }
+
+    free(q);
+}
+
+
 void
 test_query(void)
 {
-    size_t            i;
+    char              query[128], pad[48];
+    size_t            i, k;
     ims_query_conf_t  conf;
 
     ims_query_conf_init(&conf);
@@ -440,6 +925,8 @@ test_query(void)
 
     test_query_escape_everywhere(&conf);
     test_query_split_everywhere(&conf);
+    test_query_names();
+    test_query_lengths(&conf);
 
     conf.reject_unknown = 1;
 
@@ -447,4 +934,30 @@ test_query(void)
     run_query(&conf, "foo=bar", E0017, "query, unknown rejected");
     run_query(&conf, "=x", E0017, "query, unknown rejected");
     run_query(&conf, "Limit=5", E0017, "query, unknown rejected");
+    run_query(&conf, "hl=1", E0017, "query, unknown rejected");
+    run_query(&conf, "i=1", E0017, "query, unknown rejected");
+    run_query(&conf, "x", E0017, "query, unknown rejected");
+    run_query(&conf, "", OK, "query, unknown rejected");
+    run_query(&conf, "&;&", OK, "query, unknown rejected");
+    run_query(&conf, "%78=1", E0017, "query, unknown rejected");
+    run_query(&conf, "tag=x&sort=name&changes-sinc=1", E0017,
+              "query, unknown rejected");
+
+    /*
+     * Known parameters only, a separator at every position of the
+     * sixteen-byte blocks: no piece between two separators may be judged
+     * twice or skipped (an empty or misplaced piece is an unknown name
+     * here).
+     */
+    for (k = 0; k < 40; k++) {
+        memset(pad, 'a', k);
+        pad[k] = '\0';
+
+        snprintf(query, sizeof(query),
+                 "tag=%s&limit=5;sort_key=name&sort_dir=asc;tag=b", pad);
+        run_query(&conf, query, OK, "query, known parameters only");
+
+        snprintf(query, sizeof(query), "tag=%s&limit=5;sort_key=nam", pad);
+        run_query(&conf, query, E0017, "query, known parameters only");
+    }
 }

@@ -44,11 +44,78 @@ check(int ok, const char *what, const char *input, const char *detail)
 }
 
 
-/* every error body must be valid JSON with exactly the expected code */
+/*
+ * The IMS error codes the gateway emits, with the fixed text of the IMS
+ * error table (docs/rules.md, "Error responses"), written out here: the
+ * expectations do not come from ims_code_name() or ims_code_text().
+ */
+
+static const struct {
+    ims_code_t   code;
+    const char  *name;
+    const char  *text;
+} ims_expected_codes[] = {
+    { IMS_IMG_0001, "IMG.0001", "The request message format is invalid." },
+    { IMS_IMG_0002, "IMG.0002",
+      "The image name contains more than 128 characters." },
+    { IMS_IMG_0003, "IMG.0003", "The image name format is invalid." },
+    { IMS_IMG_0004, "IMG.0004",
+      "The description contains more than 1024 characters." },
+    { IMS_IMG_0007, "IMG.0007", "The request body is empty." },
+    { IMS_IMG_0013, "IMG.0013", "The image name is not specified." },
+    { IMS_IMG_0017, "IMG.0017", "The URL format is incorrect." },
+    { IMS_IMG_0024, "IMG.0024", "The image type in the request is incorrect." },
+    { IMS_IMG_0054, "IMG.0054", "The image description format is invalid." },
+    { IMS_IMG_0066, "IMG.0066", "The image ID is incorrect." },
+    { IMS_IMG_0105, "IMG.0105", "The operation is not supported." },
+    { IMS_IMG_0122, "IMG.0122", "The OS type is invalid." },
+};
+
+#define IMS_EXPECTED_CODES                                                   \
+    (sizeof(ims_expected_codes) / sizeof(ims_expected_codes[0]))
+
+
+static const char *
+expected_name(ims_code_t code)
+{
+    size_t  i;
+
+    for (i = 0; i < IMS_EXPECTED_CODES; i++) {
+        if (ims_expected_codes[i].code == code) {
+            return ims_expected_codes[i].name;
+        }
+    }
+
+    return "(not an IMS error code)";
+}
+
+
+static const char *
+expected_text(ims_code_t code)
+{
+    size_t  i;
+
+    for (i = 0; i < IMS_EXPECTED_CODES; i++) {
+        if (ims_expected_codes[i].code == code) {
+            return ims_expected_codes[i].text;
+        }
+    }
+
+    return "(not an IMS error code)";
+}
+
+
+/*
+ * Every error body must be strict JSON, byte for byte
+ * {"error":{"code":"IMG.xxxx","message":"<text> <detail>"}} with the
+ * literal code and text of the verdict's code, and no raw "<" or ">".
+ */
 
 void
 check_error_body(const ims_verdict_t *v, const char *input)
 {
+    int           n;
+    char          want[IMS_DETAIL_MAX + 256];
     size_t        size, len;
     json_t       *root;
     ims_uchar_t  *buf;
@@ -61,6 +128,15 @@ check_error_body(const ims_verdict_t *v, const char *input)
 
     check(len == size, "error body size", input, NULL);
 
+    n = snprintf(want, sizeof(want),
+                 "{\"error\":{\"code\":\"%s\",\"message\":\"%s%s%s\"}}",
+                 expected_name(v->code), expected_text(v->code),
+                 v->detail_len ? " " : "", v->detail);
+
+    check((size_t) n == len && memcmp(buf, want, len) == 0
+          && memchr(buf, '<', len) == NULL && memchr(buf, '>', len) == NULL,
+          "error body, byte for byte", input, want);
+
     root = json_loadb((char *) buf, len,
                       JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
     code = NULL;
@@ -72,10 +148,9 @@ check_error_body(const ims_verdict_t *v, const char *input)
     }
 
     check(root && code && message
-          && strcmp(code, ims_code_name(v->code)) == 0
-          && strncmp(message, ims_code_text(v->code),
-                     strlen(ims_code_text(v->code))) == 0
-          && strchr(message, '<') == NULL,
+          && strcmp(code, expected_name(v->code)) == 0
+          && strncmp(message, expected_text(v->code),
+                     strlen(expected_text(v->code))) == 0,
           "error body is IMS JSON", input, (char *) buf);
 
     json_decref(root);
@@ -170,6 +245,37 @@ static const patch_case_t  patch_cases[] = {
     { V21, "[{\"op\":\"test\",\"path\":\"/name\",\"value\":\"x\"}]", E0001 },
     { V21, "[{\"op\":\"replace \",\"path\":\"/name\",\"value\":\"x\"}]",
       E0001 },
+    { V21, "[{\"op\":\"delete\",\"path\":\"/x\"}]", E0001 },
+    { V21, "[{\"op\":\"Remove\",\"path\":\"/x\"}]", E0001 },
+    { V21, "[{\"op\":\"ADD\",\"path\":\"/x\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"adD\",\"path\":\"/x\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"replacE\",\"path\":\"/x\",\"value\":\"x\"}]",
+      E0001 },
+    { V21, "[{\"op\":\"\",\"path\":\"/x\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"a\",\"path\":\"/x\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"removes\",\"path\":\"/x\"}]", E0001 },
+    { V21, "[{\"op\":\"\\u0061dd\",\"path\":\"/x\",\"value\":\"x\"}]",
+      OK },
+    { V21, "[{\"op\":true,\"path\":\"/x\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":[\"add\"],\"path\":\"/x\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":{},\"path\":\"/x\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":1,\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":{},\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"remove\",\"path\":\"/x\",\"value\":null}]", OK },
+    { V21, "[{\"op\":\"add\",\"path\":\"/x\",\"value\":\"x\",\"op\":\"add\"}]",
+      E0001 },
+    { V20, "[{\"add\":\"/x\",\"remove\":\"/y\"}]", E0001 },
+    { V20, "[{\"replace\":\"/x\",\"remove\":\"/y\",\"value\":\"x\"}]",
+      E0001 },
+    { V20, "[{\"add\":\"/x\",\"replace\":\"/y\",\"remove\":\"/z\","
+           "\"value\":\"x\"}]", E0001 },
+    { V20, "[{\"add\":null,\"value\":\"x\"}]", E0001 },
+    { V20, "[{\"remove\":[]}]", E0001 },
+    { V20, "[{\"add\":\"/x\"}]", E0001 },
+    { V20, "[{\"remove\":\"/x\",\"value\":\"x\"}]", OK },
+    { V20, "[{\"op\":\"remove\",\"path\":\"/x\"}]", E0001 },
+    { V20, "[{}]", E0001 },
+    { V21, "[{}]", E0001 },
     { V21, "[{\"op\":\"replace\",\"value\":\"ok\"}]", E0001 },
     { V21, "[{\"op\":\"replace\",\"path\":null,\"value\":\"ok\"}]", E0001 },
     { V21, "[{\"op\":\"replace\",\"path\":[\"/name\"],\"value\":\"ok\"}]",
@@ -434,10 +540,40 @@ test_path_scan(void)
 }
 
 
+/*
+ * The exported shape and rules (ims_op_from_members(), ims_op_judge(): the
+ * entry points of ims-check's judge mode and the benchmarks) must reach
+ * the gate's verdict: validate_buf(), judge() and the table's rows run
+ * them over the reference reader too.
+ */
+
+typedef struct {
+    ims_dialect_t            dialect;
+    const ims_patch_conf_t  *conf;
+    ims_op_t                 op;
+} exported_t;
+
+
+static int
+exported_emit(void *data, const ims_members_t *m, ims_verdict_t *v)
+{
+    exported_t  *ex;
+
+    ex = data;
+
+    if (ims_op_from_members(ex->dialect, m, &ex->op, v) != 0) {
+        return -1;
+    }
+
+    return ims_op_judge(ex->conf, &ex->op, v);
+}
+
+
 static void
 validate_buf(ims_dialect_t dialect, const char *body, size_t len,
     int status, ims_code_t code, const char *what)
 {
+    exported_t        ex;
     ims_verdict_t     v;
     ims_patch_conf_t  conf;
 
@@ -449,7 +585,23 @@ validate_buf(ims_dialect_t dialect, const char *body, size_t len,
     if (v.status) {
         check_error_body(&v, what);
     }
+
+    if (code == IMS_IMG_0007) {
+        return;                         /* the gate's own, before reading */
+    }
+
+    /* the same through ims_op_from_members() and ims_op_judge() */
+    ex.dialect = dialect;
+    ex.conf = &conf;
+    ims_verdict_pass(&v);
+    ims_read_patch_jansson((const ims_uchar_t *) body, len, &conf,
+                           exported_emit, &ex, &v);
+    check(v.status == status && v.code == code, what, "exported", v.detail);
 }
+
+
+#define validate(dialect, body, status_code, what)                            \
+    validate_buf(dialect, body, strlen(body), status_code, what)
 
 
 static char *
@@ -563,13 +715,127 @@ test_limits(void)
 }
 
 
-/* every catalog entry, every op, both dialects; case-sensitive */
+/*
+ * The built-in system-attribute catalog, as docs/rules.md ("Body",
+ * "Attributes") lists it: every name, every op, both dialects; exact and
+ * case-sensitive; nothing more in the catalog than the list.
+ */
+
+static const char  *catalog_names[] = {
+    "id", "status", "owner", "file", "self", "schema", "size",
+    "virtual_size", "checksum", "created_at", "updated_at", "deleted",
+    "deleted_at", "active_at", "visibility", "protected", "tags",
+    "container_format", "disk_format", "min_ram", "max_ram", "min_disk",
+    "locations", "location", "direct_url", "stores", "os_hidden",
+    "os_hash_algo", "os_hash_value", "hw_firmware_type",
+    "hw_vif_multiqueue_enabled", "virtual_env_type",
+    "enterprise_project_id", "__os_bit", "__os_version", "__os_type",
+    "__platform", "__isregistered", "__imagetype", "__image_source_type",
+    "__originalimagename", "__backup_id", "__productcode", "__image_size",
+    "__data_origin", "__root_origin", "__lazyloading", "__system__cmkid",
+    "__whole_image", "__sequence_num", "__account_code",
+    "__os_feature_list", "__image_location", "__is_config_init",
+    "__is_offshelved", "__system_support_market", "__support_kvm",
+    "__support_xen", "__support_largememory", "__support_diskintensive",
+    "__support_highperformance", "__support_xen_gpu_type",
+    "__support_kvm_gpu_type", "__support_xen_hana",
+    "__support_kvm_infiniband", "__support_kvm_fpga_type",
+    "__support_fc_inject", "__support_amd", "__support_arm",
+    "__support_agent_list",
+};
+
+#define CATALOG_NAMES  (sizeof(catalog_names) / sizeof(catalog_names[0]))
+
+
+/* the rule itself: a documented name, or one starting with "os_glance" */
+
+static int
+expected_system(const char *p, size_t len)
+{
+    size_t  i;
+
+    if (len >= 9 && memcmp(p, "os_glance", 9) == 0) {
+        return 1;
+    }
+
+    for (i = 0; i < CATALOG_NAMES; i++) {
+        if (strlen(catalog_names[i]) == len
+            && memcmp(catalog_names[i], p, len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+check_system(const char *p, size_t len, const char *what)
+{
+    char  show[128];
+
+    snprintf(show, sizeof(show), "%.*s (%zu bytes)", (int) len, p, len);
+    check(ims_is_system_attribute((const ims_uchar_t *) p, len)
+          == expected_system(p, len), what, show, NULL);
+}
+
+
+/*
+ * Names around the catalog's: every prefix and every extension of
+ * "os_glance", the empty name, one byte, names longer than any entry.
+ */
+
+static void
+test_catalog_prefix(void)
+{
+    size_t       i, len;
+    char         name[80];
+    const char  *p;
+    static const char  *names[] = {
+        "os_glance", "os_glance_x", "os_glance_import", "os_glance_",
+        "os_glance_0123456789012345678901234567890123456789",
+        "Os_glance_x", "os_Glance", "xos_glance", "_os_glance",
+        "os_glancex", "os-glance", "0123456789012345678901234567890123",
+        "__support_highperformancex", "x", "", "__", "i", "d",
+    };
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        check_system(names[i], strlen(names[i]), "system attribute or not");
+    }
+
+    /* "os_glance" less its tail, and with each byte changed */
+    p = "os_glance_import";
+    len = strlen(p);
+
+    for (i = 0; i <= len; i++) {
+        check_system(p, i, "a prefix of os_glance_import");
+
+        memcpy(name, p, len);
+        name[i < len ? i : 0] ^= 0x01;
+        check_system(name, len, "os_glance_import, a byte changed");
+    }
+
+    for (i = 0; i < 9; i++) {
+        memcpy(name, "os_glance", 9);
+        name[i] ^= 0x20;
+        check_system(name, 9, "os_glance, a byte changed");
+    }
+
+    validate(V21, "[{\"op\":\"add\",\"path\":\"/os_glance_x\","
+             "\"value\":\"x\"}]", E0105, "os_glance_x");
+    validate(V20, "[{\"remove\":\"/os_glance_0123456789012345678901234"
+             "567890123456789\"}]", E0105, "os_glance_ and 40 more");
+    validate(V21, "[{\"op\":\"add\",\"path\":\"/os_glancf\","
+             "\"value\":\"x\"}]", OK, "os_glancf");
+}
+
 
 static void
 test_catalog(void)
 {
-    size_t       i, k;
-    char         body[512], what[128];
+    size_t       i, k, n, len;
+    char         body[512], what[128], near[64];
     const char  *name;
     static const char  *fmt21[] = {
         "[{\"op\":\"add\",\"path\":\"/%s\",\"value\":\"x\"}]",
@@ -582,12 +848,22 @@ test_catalog(void)
         "[{\"remove\":\"/%s\"}]",
     };
 
-    check(ims_system_attribute_count() == 70, "catalog size", "", NULL);
+    /* the list in docs/rules.md has 70 names, and so has the catalog */
+    check(CATALOG_NAMES == 70, "the documented catalog has 70 names", "",
+          NULL);
+    check(ims_system_attribute_count() == CATALOG_NAMES, "catalog size", "",
+          NULL);
 
-    for (i = 0; (name = ims_system_attribute_name(i)) != NULL; i++) {
+    for (i = 0; i < CATALOG_NAMES; i++) {
+        name = catalog_names[i];
+        len = strlen(name);
+
+        snprintf(what, sizeof(what), "system attribute %s", name);
+
+        check(ims_is_system_attribute((const ims_uchar_t *) name, len),
+              "documented name is a system attribute", name, NULL);
+
         for (k = 0; k < 3; k++) {
-            snprintf(what, sizeof(what), "system attribute %s", name);
-
             snprintf(body, sizeof(body), fmt21[k], name);
             validate_buf(V21, body, strlen(body), E0105, what);
 
@@ -595,14 +871,46 @@ test_catalog(void)
             validate_buf(V20, body, strlen(body), E0105, what);
         }
 
-        check(!ims_is_system_attribute((const ims_uchar_t *) name + 1,
-                                       strlen(name) - 1),
-              "catalog suffix is not a system attribute", name, NULL);
+        /* exact names: one byte less, one more, or another case is not */
+
+        check_system(name + 1, len - 1, "catalog name less its first byte");
+        check_system(name, len - 1, "catalog name less its last byte");
+
+        snprintf(near, sizeof(near), "%sx", name);
+        check_system(near, len + 1, "catalog name and a byte");
+
+        snprintf(near, sizeof(near), "%s", name);
+        for (n = 0; n < len && (near[n] < 'a' || near[n] > 'z'); n++) {
+            /* void */
+        }
+        near[n] = (char) (near[n] - 'a' + 'A');
+        check(!ims_is_system_attribute((const ims_uchar_t *) near, len),
+              "catalog names are case-sensitive", near, NULL);
+
+        snprintf(body, sizeof(body), fmt21[0], near);
+        validate_buf(V21, body, strlen(body), OK, near);
+    }
+
+    /* every catalog entry is one of the documented names */
+    for (i = 0; (name = ims_system_attribute_name(i)) != NULL; i++) {
+        for (k = 0; k < CATALOG_NAMES; k++) {
+            if (strcmp(name, catalog_names[k]) == 0) {
+                break;
+            }
+        }
+
+        check(k < CATALOG_NAMES, "catalog entry is documented", name, NULL);
 
         /* the rules judge these two before any catalog lookup */
         check(strcmp(name, "name") != 0 && strcmp(name, "__description") != 0,
               "the catalog leaves out the attributes with rules", name, NULL);
     }
+
+    check(i == CATALOG_NAMES && ims_system_attribute_name(i) == NULL,
+          "catalog entries, then NULL", "", NULL);
+
+    /* and every name that starts with "os_glance", of any length */
+    test_catalog_prefix();
 }
 
 
@@ -662,24 +970,126 @@ static const media_case_t  media_cases[] = {
     { "application openstack-images-v2.1-json-patch", NONE, 0 },
     { " Application/openstack-images-v2.0-json-patch ;", V20,
       CASE | SPACE | PARAMS },
+    { "application/openstack-images-v2.1-json-patch ", V21, SPACE },
+    { "\tapplication/openstack-images-v2.0-json-patch", V20, SPACE },
+    { "application/openstack-images-v2.0-json-patcH", V20, CASE },
+    { "application/openstack-images-v2.0-json-patch; charset=utf-8", V20,
+      PARAMS },
+
+    /* tokens: RFC 9110 tchar only */
+    { "application/openstack-images-v2.1-json-patch[", NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch{", NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch@", NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch; a{=b", NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch; a=b[", NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch; !#$%&'*+-.^_`|~=x",
+      V21, PARAMS },
+    { "application/openstack-images-v2.1-json-patch; x=!#$%&'*+-.^_`|~",
+      V21, PARAMS },
+    { "application", NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch;foo=", NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch;foo= ", NONE, 0 },
+
+    /* quoted strings: quoted-pair and HTAB allowed, other controls not */
+    { "application/openstack-images-v2.1-json-patch; x=\"a\tb\"", V21,
+      PARAMS },
+    { "application/openstack-images-v2.1-json-patch; x=\"a\\\tb\"", V21,
+      PARAMS },
+    { "application/openstack-images-v2.1-json-patch; x=\"a\\\"b\"", V21,
+      PARAMS },
+    { "application/openstack-images-v2.1-json-patch; x=\"\x80\xff\"", V21,
+      PARAMS },
+    { "application/openstack-images-v2.1-json-patch; x=\"\"", V21, PARAMS },
+    { "application/openstack-images-v2.1-json-patch; x=\"a\x01\"", NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch; x=\"a\x1f\"", NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch; x=\"a\x7f\"", NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch; x=\"a\\\x01\"", NONE,
+      0 },
+    { "application/openstack-images-v2.1-json-patch; x=\"a\\\x1f\"", NONE,
+      0 },
+    { "application/openstack-images-v2.1-json-patch; x=\"a\\\x20\"", V21,
+      PARAMS },
+    { "application/openstack-images-v2.1-json-patch; x=\"a\x20\"", V21,
+      PARAMS },
+    { "application/openstack-images-v2.1-json-patch; x=\"a\\\x7e\"", V21,
+      PARAMS },
+    { "application/openstack-images-v2.1-json-patch; x=\"a\\\x7f\"", NONE,
+      0 },
+    { "application/openstack-images-v2.1-json-patch; x=\"a\\", NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch; x=\"a\\\"", NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch; x=\"a\"b", NONE, 0 },
+
+    /* charset: utf-8 in any case, quoted or not, and nothing else */
+    { "application/openstack-images-v2.1-json-patch; charset=latin", NONE,
+      0 },
+    { "application/openstack-images-v2.1-json-patch; charset=utf-9", NONE,
+      0 },
+    { "application/openstack-images-v2.1-json-patch; charset=utf-8x", NONE,
+      0 },
+    { "application/openstack-images-v2.1-json-patch; charset=utf8", NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch; charset=\"latin\"",
+      NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch; charset=\"utf-9\"",
+      NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch; charset=\"utf-8x\"",
+      NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch; charset=\"utf-\"",
+      NONE, 0 },
+    { "application/openstack-images-v2.1-json-patch; charset=\"Utf-8\"",
+      V21, PARAMS },
+    { "application/openstack-images-v2.1-json-patch; CHARSET=latin1", NONE,
+      0 },
+    { "application/openstack-images-v2.1-json-patch; Charset=UTF-8", V21,
+      PARAMS },
+    { "application/openstack-images-v2.1-json-patch; charsex=latin1", V21,
+      PARAMS },
+    { "application/openstack-images-v2.1-json-patch; version=1", V21,
+      PARAMS },
+    { "application/openstack-images-v2.1-json-patch; charse=latin1", V21,
+      PARAMS },
+    { "application/openstack-images-v2.1-json-patch; charsets=latin1", V21,
+      PARAMS },
+    { "application/openstack-images-v2.1-json-patch; x=latin; charset=utf-8",
+      V21, PARAMS },
 };
 
 
 static void
 test_media_types(void)
 {
-    size_t               i;
+    size_t               i, len;
     unsigned             changes;
     const char          *why;
+    ims_uchar_t         *copy;
     ims_dialect_t        d;
     const media_case_t  *c;
+    static const struct {
+        const char  *value;
+        const char  *why;
+    } whys[] = {
+        { "application", "not a media type" },
+        { "/x", "not a media type" },
+        { "application/", "no media subtype" },
+        { "application/json", "unsupported media type" },
+        { "application/json x", "malformed media type" },
+        { "application/json; =x", "malformed parameter" },
+        { "application/json; x", "parameter without a value" },
+        { "application/json; x=", "parameter without a value" },
+        { "application/json; x=\"a", "malformed quoted parameter" },
+        { "application/json; charset=latin1", "charset other than utf-8" },
+    };
 
     for (i = 0; i < sizeof(media_cases) / sizeof(media_cases[0]); i++) {
         c = &media_cases[i];
         why = NULL;
 
-        d = ims_media_type_parse((const ims_uchar_t *) c->value,
-                                 strlen(c->value), &changes, &why);
+        /* an exact heap copy: a read past the value is caught */
+        len = strlen(c->value);
+        copy = malloc(len ? len : 1);
+        memcpy(copy, c->value, len);
+
+        d = ims_media_type_parse(copy, len, &changes, &why);
+        free(copy);
 
         check(d == c->dialect, "media type", c->value, why);
         check(d == NONE || changes == c->changes, "media type changes",
@@ -688,14 +1098,39 @@ test_media_types(void)
               NULL);
     }
 
-    check(strcmp((const char *) ims_media_type_canonical(V21)->data,
-                  ims_media_type_v21) == 0
-          && ims_media_type_canonical(V21)->len == strlen(ims_media_type_v21)
-          && strcmp((const char *) ims_media_type_canonical(V20)->data,
-                    ims_media_type_v20) == 0
-          && ims_media_type_canonical(V20)->len == strlen(ims_media_type_v20)
+    /* the reason, for the log line */
+    for (i = 0; i < sizeof(whys) / sizeof(whys[0]); i++) {
+        why = NULL;
+        d = ims_media_type_parse((const ims_uchar_t *) whys[i].value,
+                                 strlen(whys[i].value), &changes, &why);
+        check(d == NONE && why && strcmp(why, whys[i].why) == 0,
+              "media type, why", whys[i].value, why);
+    }
+
+    /* a NUL byte is no token character */
+    d = ims_media_type_parse((const ims_uchar_t *)
+                             "application/openstack-images-v2.1-json-patch"
+                             "\0", 45, &changes, &why);
+    check(d == NONE, "media type with a NUL byte", "", NULL);
+    d = ims_media_type_parse((const ims_uchar_t *)
+                             "application/openstack-images-v2.1-json-patch"
+                             "; x=a\0", 50, &changes, &why);
+    check(d == NONE, "media type parameter with a NUL byte", "", NULL);
+
+    /* what the gateway forwards, and Accept-Patch (docs/rules.md) */
+    check(ims_media_type_canonical(V21)->len == 44
+          && memcmp(ims_media_type_canonical(V21)->data,
+                    "application/openstack-images-v2.1-json-patch", 44) == 0
+          && ims_media_type_canonical(V20)->len == 44
+          && memcmp(ims_media_type_canonical(V20)->data,
+                    "application/openstack-images-v2.0-json-patch", 44) == 0
           && ims_media_type_canonical(NONE) == NULL,
           "canonical media types", "", NULL);
+
+    check(strcmp(ims_accept_patch,
+                 "application/openstack-images-v2.0-json-patch, "
+                 "application/openstack-images-v2.1-json-patch") == 0,
+          "Accept-Patch", ims_accept_patch, NULL);
 }
 
 
@@ -712,6 +1147,8 @@ test_routes(void)
 {
     size_t             i;
     ims_str_t          id;
+    const char        *slash;
+    ims_uchar_t       *method, *path;
     ims_route_t        route;
     ims_request_t      rq;
     ims_verdict_t      v;
@@ -802,6 +1239,43 @@ test_routes(void)
         { "PATCH", "/images/images/" ID, 2, IMS_ROUTE_PATCH },
         { "GET", "/images/cloudimages", 2, IMS_ROUTE_QUERY },
         { "PATCH", "/images/x/y", 2, IMS_ROUTE_OTHER },
+        /* methods are case-sensitive and exact */
+        { "GETX", "/v2/cloudimages", 0, IMS_ROUTE_OTHER },
+        { "GE", "/v2/cloudimages", 0, IMS_ROUTE_OTHER },
+        { "get", "/v2/cloudimages", 0, IMS_ROUTE_OTHER },
+        { "HEADX", "/v2/cloudimages", 0, IMS_ROUTE_OTHER },
+        { "HEA", "/cloudimages", 0, IMS_ROUTE_OTHER },
+        { "head", "/cloudimages", 0, IMS_ROUTE_OTHER },
+        { "patch", "/v2/images/" ID, 0, IMS_ROUTE_OTHER },
+        /* version segments */
+        { "PATCH", "/v2.0123456789/images/" ID, 0, IMS_ROUTE_PATCH },
+        { "PATCH", "/v2.:/images/" ID, 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2./images/" ID, 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2.9/images/" ID, 0, IMS_ROUTE_PATCH },
+        { "PATCH", "/v2.0/", 0, IMS_ROUTE_OTHER },
+        { "GET", "/v2.0", 0, IMS_ROUTE_OTHER },
+        { "GET", "/v2", 0, IMS_ROUTE_OTHER },
+        { "GET", "/v2/", 0, IMS_ROUTE_OTHER },
+        { "GET", "/v", 0, IMS_ROUTE_OTHER },
+        { "GET", "/u2/cloudimages", 0, IMS_ROUTE_OTHER },
+        { "GET", "/w2/cloudimages", 0, IMS_ROUTE_OTHER },
+        { "GET", "/v1/cloudimages", 0, IMS_ROUTE_OTHER },
+        { "GET", "/v2.1/cloudimages", 0, IMS_ROUTE_QUERY },
+        { "GET", "/v2.1//cloudimages", 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2/images/a", 0, IMS_ROUTE_PATCH },
+        { "PATCH", "/v2/images", 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2/imagesx" ID, 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2/imageX/" ID, 0, IMS_ROUTE_OTHER },
+        { "PATCH", "/v2/images/" ID "/x", 0, IMS_ROUTE_OTHER },
+        /* a path that is the prefix alone, or the prefix and "/" */
+        { "PATCH", "/image", 1, IMS_ROUTE_OTHER },
+        { "PATCH", "/image/", 1, IMS_ROUTE_OTHER },
+        { "GET", "/image/cloudimages/", 1, IMS_ROUTE_OTHER },
+        { "GET", "/imagecloudimages", 1, IMS_ROUTE_OTHER },
+        { "GET", "/images", 2, IMS_ROUTE_OTHER },
+        { "GET", "/imagx/cloudimages", 1, IMS_ROUTE_OTHER },
+        { "PATCH", "/imagx/images/" ID, 1, IMS_ROUTE_OTHER },
+        { "GET", "/images/", 2, IMS_ROUTE_OTHER },
     };
 
     memset(&none, 0, sizeof(ims_route_conf_t));
@@ -817,10 +1291,19 @@ test_routes(void)
     memset(&rq, 0, sizeof(ims_request_t));
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        rq.method.data = (const ims_uchar_t *) cases[i].method;
+        /*
+         * Exact heap copies, as nginx's strings are not NUL-terminated:
+         * a read past the method or the path is caught.
+         */
         rq.method.len = strlen(cases[i].method);
-        rq.path.data = (const ims_uchar_t *) cases[i].path;
+        method = malloc(rq.method.len ? rq.method.len : 1);
+        memcpy(method, cases[i].method, rq.method.len);
+        rq.method.data = method;
+
         rq.path.len = strlen(cases[i].path);
+        path = malloc(rq.path.len ? rq.path.len : 1);
+        memcpy(path, cases[i].path, rq.path.len);
+        rq.path.data = path;
 
         id.data = NULL;
         id.len = 0;
@@ -828,21 +1311,21 @@ test_routes(void)
         route = ims_route(cases[i].prefix == 2 ? &images
                           : cases[i].prefix ? &image : &none, &rq, &id, &v);
 
+        free(method);
+
         check(route == cases[i].route && v.status == 0, "route",
               cases[i].path, cases[i].method);
 
-        if (route != IMS_ROUTE_PATCH) {
-            continue;
-        }
-
-        if (strstr(cases[i].path, ID)) {
-            check(id.len == 36 && memcmp(id.data, ID, 36) == 0,
+        if (route == IMS_ROUTE_PATCH) {
+            /* the id is the path's last segment, in place */
+            slash = strrchr(cases[i].path, '/');
+            check(id.data == path + (slash + 1 - cases[i].path)
+                  && id.len == strlen(slash + 1)
+                  && (strstr(cases[i].path, ID) == NULL || id.len == 36),
                   "route image id", cases[i].path, NULL);
-
-        } else {
-            check(id.len == 1 && id.data[0] == 'x', "route image id",
-                  cases[i].path, NULL);
         }
+
+        free(path);
     }
 }
 
@@ -858,6 +1341,7 @@ test_method_override(void)
 {
     size_t             i;
     ims_str_t          id;
+    ims_uchar_t       *args, *type;
     ims_request_t      rq;
     ims_verdict_t      v;
     ims_route_conf_t   none;
@@ -905,6 +1389,35 @@ test_method_override(void)
         { "POST", "/x", "method=PATCH", "", 0, 0, NULL },
         { "POST", "/x", "%", "", 0, 0, NULL },
         { "POST", "/x", "%5", "", 0, 0, NULL },
+        { "POST", "/x", "x=%5", "", 0, 0, NULL },
+        { "POST", "/x", "_method%", "", 0, 0, NULL },
+        { "POST", "/x", "%5Fmethod%", "", 0, 0, NULL },
+        { "POST", "/x", "%G5method=x", "", 0, 0, NULL },
+        { "POST", "/x", "%5Gmethod=x", "", 0, 0, NULL },
+        { "POST", "/x", "%:Fmethod=x", "", 0, 0, NULL },
+        { "POST", "/x", "%5:method=x", "", 0, 0, NULL },
+        { "POST", "/x", "%/Fmethod=x", "", 0, 0, NULL },
+        { "POST", "/x", "%5@method=x", "", 0, 0, NULL },
+        { "POST", "/x", "%5`method=x", "", 0, 0, NULL },
+        { "POST", "/x", "_metho%64", "", 0, 1, "'_method'" },
+        { "POST", "/x", "_metho%44", "", 0, 0, NULL },
+        { "POST", "/x", "_method;x", "", 0, 1, "'_method'" },
+        { "POST", "/x", "x;_method", "", 0, 1, "'_method'" },
+        { "POST", "/x", "_method&", "", 0, 1, "'_method'" },
+        { "POST", "/x", "&_method", "", 0, 1, "'_method'" },
+        { "POST", "/x", "%5F%5Fmethod", "", 0, 0, NULL },
+        { "POST", "/x", "_method_=1", "", 0, 0, NULL },
+        { "POST", "/x", "_metho%6", "", 0, 0, NULL },
+        { "POST", "/x", "_metho%64=x", "", 0, 1, "'_method'" },
+        { "POST", "/x", "_mathod=1", "", 0, 0, NULL },
+        { "GET", "/x", "a=1&_method=x", "", 0, 1, "'_method'" },
+        { "GET", "/x", "_method=x", "multipart/form-data", 0, 1,
+          "'_method'" },
+        { "POST", "/x", "_method=x", "", 1, 1, "X-HTTP-Method-Override" },
+        { "POST", "/x", "", "multipart/form-data", 1, 1,
+          "X-HTTP-Method-Override" },
+        { "POST", "/x", "_method=x", "multipart/form-data", 0, 1,
+          "'_method'" },
         { "POST", "/v2/images", "", "application/x-www-form-urlencoded", 0,
           1, "form" },
         { "POST", "/v2/images/" ID, "",
@@ -921,6 +1434,33 @@ test_method_override(void)
         { "POST", "/x", "", "multipart/form-dat", 0, 0, NULL },
         { "POST", "/x", "", "multipart/mixed", 0, 0, NULL },
         { "POST", "/x", "", "", 0, 0, NULL },
+        { "POST", "/x", "", "multipart/form-data \t; boundary=x", 0, 1,
+          "form" },
+        { "POST", "/x", "", "multipart/form-data\t", 0, 1, "form" },
+        { "POST", "/x", "", " \tapplication/x-www-form-urlencoded", 0, 1,
+          "form" },
+        { "POST", "/x", "", "application/x-www-form-urlencodeD;", 0, 1,
+          "form" },
+        { "POST", "/x", "", "application/x-www-form-urlencoded;;", 0, 1,
+          "form" },
+        { "POST", "/x", "", "multipart/form-data2", 0, 0, NULL },
+        { "POST", "/x", "", "nultipart/form-data", 0, 0, NULL },
+        { "POST", "/x", "", "bpplication/x-www-form-urlencoded", 0, 0,
+          NULL },
+        { "POST", "/x", "", "application/x-www-form-urlencodex", 0, 0,
+          NULL },
+        { "POST", "/x", "", "multipart/formZdata", 0, 0, NULL },
+        { "POST", "/x", "", "multipart/form[data", 0, 0, NULL },
+        { "POST", "/x", "", "multipart/form-dat@", 0, 0, NULL },
+        { "POST", "/x", "", "Multipart/Form-Data", 0, 1, "form" },
+        { "POST", "/x", "", "; multipart/form-data", 0, 0, NULL },
+        { "POST", "/x", "", "x multipart/form-data", 0, 0, NULL },
+        { "POST", "/x", "", "application/x-www-form-urlencoded x", 0, 0,
+          NULL },
+        { "POST", "/x", "", "multipart/form-data, text/plain", 0, 0, NULL },
+        { "POST", "/x", "", " ", 0, 0, NULL },
+        { "POSTX", "/x", "", "multipart/form-data", 0, 0, NULL },
+        { "post", "/x", "", "multipart/form-data", 0, 0, NULL },
         { "GET", "/x", "", "", 1, 1, "X-HTTP-Method-Override" },
         { "PATCH", "/v2/images/" ID, "", "", 1, 1, "X-HTTP-Method-Override" },
         { "GET", "/v2/cloudimages", "limit=1", "", 1, 1,
@@ -936,13 +1476,23 @@ test_method_override(void)
         rq.method.len = strlen(cases[i].method);
         rq.path.data = (const ims_uchar_t *) cases[i].path;
         rq.path.len = strlen(cases[i].path);
-        rq.args.data = (const ims_uchar_t *) cases[i].args;
-        rq.args.len = strlen(cases[i].args);
-        rq.content_type.data = (const ims_uchar_t *) cases[i].content_type;
-        rq.content_type.len = strlen(cases[i].content_type);
         rq.override_header = cases[i].header;
 
+        /* exact heap copies: a read past the query or the type is caught */
+        rq.args.len = strlen(cases[i].args);
+        args = malloc(rq.args.len ? rq.args.len : 1);
+        memcpy(args, cases[i].args, rq.args.len);
+        rq.args.data = args;
+
+        rq.content_type.len = strlen(cases[i].content_type);
+        type = malloc(rq.content_type.len ? rq.content_type.len : 1);
+        memcpy(type, cases[i].content_type, rq.content_type.len);
+        rq.content_type.data = type;
+
         (void) ims_route(&none, &rq, &id, &v);
+
+        free(args);
+        free(type);
 
         if (!cases[i].reject) {
             check(v.status == 0, "no method override", cases[i].args,
@@ -951,9 +1501,11 @@ test_method_override(void)
         }
 
         check(v.status == 400 && v.code == IMS_IMG_0017
-              && strstr(v.detail, "Method override is not supported")
+              && strncmp(v.detail, "Method override is not supported (",
+                         34) == 0
               && strstr(v.detail, cases[i].detail),
               "method override refused", cases[i].args, v.detail);
+        check_error_body(&v, cases[i].args);
     }
 
     check(ims_method_override_in_query((const ims_uchar_t *) "_method", 7)
@@ -1024,6 +1576,20 @@ test_route_prefix(void)
         { "/a#b", NULL },
         { "/a\tb", NULL },
         { "/a\x7f", NULL },
+        { "/a\x01", NULL },
+        { "/a\x80", "a\x80" },
+        { "/a!", "a!" },
+        { "/a/..", NULL },
+        { "/../a", NULL },
+        { "/a/./b", NULL },
+        { "/.a", ".a" },
+        { "/a.", "a." },
+        { "/..a", "..a" },
+        { "/a..", "a.." },
+        { "/a/.b/c.", "a/.b/c." },
+        { "/.../a", ".../a" },
+        { "/a/b..", "a/b.." },
+        { "/x./..y", "x./..y" },
     };
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -1133,16 +1699,767 @@ test_text(void)
     check(!ims_utf8_valid((const ims_uchar_t *) "\xe0\x80\xaf", 3),
           "utf8", "overlong", NULL);
 
+    /*
+     * The buffer is filled before each call: a missing NUL would make the
+     * comparison read on into whatever the stack held, passing by luck.
+     */
+    memset(buf, 'Z', sizeof(buf));
     ims_escape(buf, sizeof(buf), (const ims_uchar_t *) "a\"<\\", 4);
     check(strcmp(buf, "a\\u0022\\u003c...") == 0, "escape", buf, NULL);
 
+    memset(buf, 'Z', sizeof(buf));
     ims_escape(buf, sizeof(buf), (const ims_uchar_t *) "\xe4\xb8\xad\xff", 4);
     check(strcmp(buf, "\xe4\xb8\xad\\u00ff") == 0, "escape utf-8", buf, NULL);
 
+    memset(buf, 'Z', sizeof(buf));
     ims_escape(buf, sizeof(buf), (const ims_uchar_t *) "\xc2\x85\xe2\x80\xa8",
                5);
     check(strcmp(buf, "\\u0085\\u2028") == 0, "escape C1 and U+2028", buf,
           NULL);
+}
+
+
+/*
+ * Unicode White_Space as Python's str.strip() removes it in Glance
+ * (docs/rules.md, "Paths"), and the categories Cc and Cf of Unicode 15,
+ * written out from the Unicode Character Database: each range by its
+ * ends, and the code points on either side of it.
+ */
+
+typedef struct {
+    uint32_t  first;
+    uint32_t  last;
+} range_t;
+
+static const range_t  white_space[] = {
+    { 0x0009, 0x000d }, { 0x001c, 0x001f }, { 0x0020, 0x0020 },
+    { 0x0085, 0x0085 }, { 0x00a0, 0x00a0 }, { 0x1680, 0x1680 },
+    { 0x2000, 0x200a }, { 0x2028, 0x2029 }, { 0x202f, 0x202f },
+    { 0x205f, 0x205f }, { 0x3000, 0x3000 },
+};
+
+static const range_t  control_or_format[] = {
+    { 0x0000, 0x001f }, { 0x007f, 0x009f }, { 0x00ad, 0x00ad },
+    { 0x0600, 0x0605 }, { 0x061c, 0x061c }, { 0x06dd, 0x06dd },
+    { 0x070f, 0x070f }, { 0x0890, 0x0891 }, { 0x08e2, 0x08e2 },
+    { 0x180e, 0x180e }, { 0x200b, 0x200f }, { 0x202a, 0x202e },
+    { 0x2060, 0x2064 }, { 0x2066, 0x206f }, { 0xfeff, 0xfeff },
+    { 0xfff9, 0xfffb }, { 0x110bd, 0x110bd }, { 0x110cd, 0x110cd },
+    { 0x13430, 0x1343f }, { 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a },
+    { 0xe0001, 0xe0001 }, { 0xe0020, 0xe007f },
+};
+
+
+static int
+in_ranges(const range_t *r, size_t n, uint32_t c)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        if (c >= r[i].first && c <= r[i].last) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+check_class(const char *what, int (*is)(uint32_t), const range_t *r,
+    size_t n, uint32_t c)
+{
+    char  show[32];
+
+    snprintf(show, sizeof(show), "U+%04X", (unsigned) c);
+    check(!is(c) == !in_ranges(r, n, c), what, show, NULL);
+}
+
+
+static void
+test_unicode_classes(void)
+{
+    size_t    i, k;
+    uint32_t  c, edge[4];
+
+#define NWS  (sizeof(white_space) / sizeof(white_space[0]))
+#define NCF  (sizeof(control_or_format) / sizeof(control_or_format[0]))
+
+    /* every code point of the BMP, and the planes above around each range */
+    for (c = 0; c <= 0xffff; c++) {
+        check_class("White_Space", ims_is_white_space, white_space, NWS, c);
+        check_class("Cc or Cf", ims_is_control_or_format, control_or_format,
+                    NCF, c);
+    }
+
+    for (i = 0; i < NCF; i++) {
+        edge[0] = control_or_format[i].first - 1;
+        edge[1] = control_or_format[i].first;
+        edge[2] = control_or_format[i].last;
+        edge[3] = control_or_format[i].last + 1;
+
+        for (k = 0; k < 4; k++) {
+            check_class("Cc or Cf", ims_is_control_or_format,
+                        control_or_format, NCF, edge[k]);
+            check_class("White_Space", ims_is_white_space, white_space, NWS,
+                        edge[k]);
+        }
+    }
+
+    check_class("Cc or Cf", ims_is_control_or_format, control_or_format, NCF,
+                0x10ffff);
+    check_class("White_Space", ims_is_white_space, white_space, NWS,
+                0x10ffff);
+
+#undef NWS
+#undef NCF
+}
+
+
+/* UTF-8 as RFC 3629 has it, one character at a time */
+
+static void
+test_utf8(void)
+{
+    size_t              i;
+    uint32_t            c;
+    const ims_uchar_t  *p, *in;
+    static const struct {
+        const char  *bytes;
+        size_t       len;
+        uint32_t     value;         /* IMS_UTF8_INVALID: refused */
+        size_t       used;          /* bytes consumed */
+    } cases[] = {
+        { "\x00", 1, 0x00, 1 },
+        { "\x7f", 1, 0x7f, 1 },
+        { "\x80", 1, IMS_UTF8_INVALID, 1 },
+        { "\xbf\x80", 2, IMS_UTF8_INVALID, 1 },
+        { "\xc0\x80", 2, IMS_UTF8_INVALID, 1 },
+        { "\xc1\xbf", 2, IMS_UTF8_INVALID, 1 },
+        { "\xc2\x80", 2, 0x80, 2 },
+        { "\xc2\x7f", 2, IMS_UTF8_INVALID, 1 },
+        { "\xc2\xc0", 2, IMS_UTF8_INVALID, 1 },
+        { "\xc2\xbf", 2, 0xbf, 2 },
+        { "\xdf\xbf", 2, 0x7ff, 2 },
+        { "\xdf", 1, IMS_UTF8_INVALID, 1 },
+        { "\xe0\x9f\xbf", 3, IMS_UTF8_INVALID, 1 },
+        { "\xe0\xa0\x80", 3, 0x800, 3 },
+        { "\xe0\xa0", 2, IMS_UTF8_INVALID, 1 },
+        { "\xe0\xa0\x7f", 3, IMS_UTF8_INVALID, 1 },
+        { "\xed\x9f\xbf", 3, 0xd7ff, 3 },
+        { "\xed\xa0\x80", 3, IMS_UTF8_INVALID, 1 },
+        { "\xed\xbf\xbf", 3, IMS_UTF8_INVALID, 1 },
+        { "\xee\x80\x80", 3, 0xe000, 3 },
+        { "\xef\xbf\xbf", 3, 0xffff, 3 },
+        { "\xf0\x8f\xbf\xbf", 4, IMS_UTF8_INVALID, 1 },
+        { "\xf0\x90\x80\x80", 4, 0x10000, 4 },
+        { "\xf0\x90\x80", 3, IMS_UTF8_INVALID, 1 },
+        { "\xf0\x90\x80\xc0", 4, IMS_UTF8_INVALID, 1 },
+        { "\xf4\x8f\xbf\xbf", 4, 0x10ffff, 4 },
+        { "\xf4\x90\x80\x80", 4, IMS_UTF8_INVALID, 1 },
+        { "\xf5\x80\x80\x80", 4, IMS_UTF8_INVALID, 1 },
+        { "\xf7\xbf\xbf\xbf", 4, IMS_UTF8_INVALID, 1 },
+        { "\xf8\x88\x80\x80\x80", 5, IMS_UTF8_INVALID, 1 },
+        { "\xff", 1, IMS_UTF8_INVALID, 1 },
+        { "\xe4\xb8\xad" "x", 4, 0x4e2d, 3 },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        /* an exact heap copy: a read past the end is caught */
+        in = malloc(cases[i].len);
+        memcpy((void *) in, cases[i].bytes, cases[i].len);
+
+        p = in;
+        c = ims_utf8_next(&p, in + cases[i].len);
+
+        check(c == cases[i].value && (size_t) (p - in) == cases[i].used,
+              "utf-8 character", cases[i].bytes, NULL);
+
+        /* a string of this one character is valid exactly when it is */
+        if (cases[i].used == cases[i].len || c == IMS_UTF8_INVALID) {
+            check(ims_utf8_valid(in, cases[i].len)
+                  == (c != IMS_UTF8_INVALID),
+                  "utf-8 string", cases[i].bytes, NULL);
+        }
+
+        free((void *) in);
+    }
+
+    check(ims_utf8_valid((const ims_uchar_t *) "", 0)
+          && ims_utf8_valid((const ims_uchar_t *) "a\xc2\x80z", 4)
+          && !ims_utf8_valid((const ims_uchar_t *) "abc\xc2", 4),
+          "utf-8 strings", "", NULL);
+}
+
+
+/*
+ * Client text in a message (docs/rules.md, "Error responses"):
+ * JSON-escaped, "<", ">" and "&" too, C1 controls and U+2028/9 too, an
+ * invalid byte as \u00XX; cut at a character boundary with "..." where it
+ * does not fit, and always NUL-terminated.
+ */
+
+static void
+test_escape(void)
+{
+    size_t  i, n;
+    char    buf[80];
+    static const struct {
+        const char  *in;
+        size_t       size;
+        const char  *out;
+    } cases[] = {
+        { "plain text", 64, "plain text" },
+        { "a\"b\\c", 64, "a\\u0022b\\u005cc" },
+        { "<a&b>", 64, "\\u003ca\\u0026b\\u003e" },
+        { "'%;=", 64, "'%;=" },
+        { "\x01\x1f\x20\x7e\x7f", 64, "\\u0001\\u001f ~\\u007f" },
+        { "\xc2\x9f\xc2\xa0", 64, "\\u009f\xc2\xa0" },
+        { "\xe2\x80\xa7\xe2\x80\xa8\xe2\x80\xa9\xe2\x80\xaa", 64,
+          "\xe2\x80\xa7\\u2028\\u2029\xe2\x80\xaa" },
+        { "\xf0\x9f\x98\x80", 64, "\xf0\x9f\x98\x80" },
+        { "\xe4\xb8", 64, "\\u00e4\\u00b8" },
+        { "\xc0\xaf", 64, "\\u00c0\\u00af" },
+
+        /* sizes: what fits, "..." in the last four bytes, the NUL */
+        { "abcdef", 11, "abcdef" },
+        { "abcdef", 10, "abcdef" },
+        { "abcdef", 9, "abcde..." },
+        { "abcdef", 8, "abcd..." },
+        { "abcdef", 5, "a..." },
+        { "abcdef", 4, "..." },
+        { "abcdef", 3, "" },
+        { "abcdef", 1, "" },
+        { "\xe4\xb8\xad\xe4\xb8\xad", 9, "\xe4\xb8\xad..." },
+        { "\xe4\xb8\xad\xe4\xb8\xad", 10, "\xe4\xb8\xad\xe4\xb8\xad" },
+        { "a<", 10, "a..." },
+        { "a<", 11, "a\\u003c" },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(buf, 'Z', sizeof(buf));
+        n = ims_escape(buf, cases[i].size, (const ims_uchar_t *) cases[i].in,
+                       strlen(cases[i].in));
+
+        check(strcmp(buf, cases[i].out) == 0 && n == strlen(cases[i].out)
+              && buf[cases[i].size] == 'Z',
+              "escape", cases[i].in, buf);
+    }
+
+    /* no room at all: nothing written */
+    memset(buf, 'Z', sizeof(buf));
+    n = ims_escape(buf, 0, (const ims_uchar_t *) "abc", 3);
+    check(n == 0 && buf[0] == 'Z', "escape into 0 bytes", "abc", NULL);
+}
+
+
+/*
+ * The codes and texts (docs/rules.md, "Error responses"), the verdict's
+ * fields, and the bodies built from them, byte for byte.
+ */
+
+static void
+test_error_codes(void)
+{
+    size_t             i, size, len;
+    char               long_text[512];
+    ims_uchar_t        body[1024];
+    ims_verdict_t      v;
+    ims_patch_conf_t   conf;
+    static const char  example[] =
+        "{\"error\":{\"code\":\"IMG.0105\",\"message\":\"The operation is not "
+        "supported. Operation 0: '__imagetype' is a system attribute and "
+        "cannot be changed.\"}}";
+
+    for (i = 0; i < IMS_EXPECTED_CODES; i++) {
+        check(strcmp(ims_code_name(ims_expected_codes[i].code),
+                     ims_expected_codes[i].name) == 0
+              && strcmp(ims_code_text(ims_expected_codes[i].code),
+                        ims_expected_codes[i].text) == 0,
+              "code name and text", ims_expected_codes[i].name, NULL);
+
+        check(ims_reject(&v, 400, ims_expected_codes[i].code, "At %d.", 7)
+              == -1
+              && v.status == 400 && v.code == ims_expected_codes[i].code
+              && strcmp(v.detail, "At 7.") == 0 && v.detail_len == 5,
+              "a rejection's verdict", ims_expected_codes[i].name, v.detail);
+        check_error_body(&v, ims_expected_codes[i].name);
+
+        /* no detail: the text alone */
+        ims_reject(&v, 400, ims_expected_codes[i].code, "%s", "");
+        check(v.detail_len == 0 && v.detail[0] == '\0', "an empty detail",
+              ims_expected_codes[i].name, NULL);
+        check_error_body(&v, ims_expected_codes[i].name);
+    }
+
+    check(IMS_EXPECTED_CODES == IMS_CODE_COUNT - 1,
+          "every code the gateway emits is listed", "", NULL);
+
+    ims_verdict_pass(&v);
+    check(v.status == 0 && v.code == IMS_OK && v.detail_len == 0
+          && v.detail[0] == '\0', "a pass", "", NULL);
+
+    ims_reject(&v, 400, IMS_IMG_0001, "%s", "");
+    size = ims_error_body_size(&v);
+    len = ims_error_body(&v, body);
+    check(size == len && len == sizeof("{\"error\":{\"code\":\"IMG.0001\","
+                                       "\"message\":\"The request message "
+                                       "format is invalid.\"}}") - 1
+          && memcmp(body, "{\"error\":{\"code\":\"IMG.0001\",\"message\":"
+                    "\"The request message format is invalid.\"}}", len) == 0,
+          "error body without a detail", "", NULL);
+
+    /* a detail longer than the verdict holds is cut, NUL-terminated */
+    memset(long_text, 'x', sizeof(long_text) - 1);
+    long_text[sizeof(long_text) - 1] = '\0';
+    ims_reject(&v, 400, IMS_IMG_0017, "%s", long_text);
+    check(v.detail_len == IMS_DETAIL_MAX - 1
+          && strlen(v.detail) == IMS_DETAIL_MAX - 1,
+          "a long detail is cut", "", NULL);
+    check_error_body(&v, "a long detail");
+
+    ims_reject(&v, 400, IMS_IMG_0017, "%.*s", IMS_DETAIL_MAX - 1, long_text);
+    check(v.detail_len == IMS_DETAIL_MAX - 1, "a detail that just fits", "",
+          NULL);
+
+    ims_reject(&v, 400, IMS_IMG_0017, "%.*s", IMS_DETAIL_MAX, long_text);
+    check(v.detail_len == IMS_DETAIL_MAX - 1
+          && strlen(v.detail) == IMS_DETAIL_MAX - 1,
+          "a detail one byte too long", "", NULL);
+
+    ims_reject(&v, 400, IMS_IMG_0017, "%.*s", IMS_DETAIL_MAX - 2, long_text);
+    check(v.detail_len == IMS_DETAIL_MAX - 2, "a detail one short", "",
+          NULL);
+
+    /* the example of docs/rules.md, "Error responses" */
+    ims_patch_conf_init(&conf);
+    ims_patch_validate(V21, (const ims_uchar_t *)
+                       "[{\"op\":\"replace\",\"path\":\"/__imagetype\","
+                       "\"value\":\"gold\"}]", 55, &conf, &v);
+    len = ims_error_body(&v, body);
+    check(v.status == 400 && len == sizeof(example) - 1
+          && memcmp(body, example, len) == 0,
+          "the documented error body", example, v.detail);
+}
+
+
+/* a code point as UTF-8, or as a JSON \u escape */
+
+static size_t
+utf8_of(uint32_t c, char *out)
+{
+    if (c < 0x80) {
+        out[0] = (char) c;
+        return 1;
+    }
+
+    if (c < 0x800) {
+        out[0] = (char) (0xc0 | c >> 6);
+        out[1] = (char) (0x80 | (c & 0x3f));
+        return 2;
+    }
+
+    out[0] = (char) (0xe0 | c >> 12);
+    out[1] = (char) (0x80 | ((c >> 6) & 0x3f));
+    out[2] = (char) (0x80 | (c & 0x3f));
+    return 3;
+}
+
+
+/*
+ * The name rule (docs/rules.md, "Attributes"): ASCII letters, digits, "-",
+ * ".", "_", space and CJK ideographs U+4E00-U+9FFF, no space at either
+ * end, 1 to 128 characters.  Every printable ASCII character in the
+ * middle of a name, alone and beside a CJK ideograph (which takes the
+ * character-by-character path), and the ends of the CJK block.
+ */
+
+static void
+test_name_rule(void)
+{
+    int           allowed;
+    char          body[128], what[64], ch[8], *s;
+    unsigned      b;
+    size_t        i;
+    static const char  *around[] = {
+        "a%sa", "\xe4\xb8\xad%sa", "a%s\xe4\xb8\xad"
+    };
+    static const struct {
+        const char  *value;
+        int          status;
+        ims_code_t   code;
+    } cases[] = {
+        { "\xe4\xb7\xbf", E0003 },             /* U+4DFF */
+        { "\xe4\xb8\x80", OK },                /* U+4E00 */
+        { "\xe9\xbf\xbf", OK },                /* U+9FFF */
+        { "\xea\x80\x80", E0003 },             /* U+A000 */
+        { "a\xe9\xbf\xbf", OK },
+        { "a\xea\x80\x80", E0003 },
+        { " \xe4\xb8\xad", E0003 },
+        { "\xe4\xb8\xad ", E0003 },
+        { "\xe4\xb8\xad \xe4\xb8\xad", OK },
+        { "\xe4\xb8\xad\\u0000", E0003 },
+        { "\xe4\xb8\xad\\u00a0", E0003 },
+        { "\\u3000\xe4\xb8\xad", E0003 },
+        { "\xe4\xb8\xad\xef\xbf\xbf", E0003 },
+        { "0", OK }, { "9", OK }, { "A", OK }, { "Z", OK }, { "a", OK },
+        { "z", OK }, { "-", OK }, { ".", OK }, { "_", OK },
+        { "\xe4\xb8\xad" "09AZaz-._", OK },
+    };
+
+    for (b = 0x20; b < 0x7f; b++) {
+        allowed = (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z')
+                  || (b >= 'A' && b <= 'Z') || b == '-' || b == '.'
+                  || b == '_' || b == ' ';
+
+        for (i = 0; i < 3; i++) {
+            if (b == '"' || b == '\\') {
+                snprintf(ch, sizeof(ch), "\\%c", (char) b);
+
+            } else {
+                snprintf(ch, sizeof(ch), "%c", (char) b);
+            }
+
+            snprintf(what, sizeof(what), around[i], ch);
+            snprintf(body, sizeof(body),
+                     "[{\"op\":\"replace\",\"path\":\"/name\","
+                     "\"value\":\"%s\"}]", what);
+            snprintf(what, sizeof(what), "name with 0x%02x (%zu)", b, i);
+
+            if (allowed) {
+                validate(V21, body, OK, what);
+
+            } else {
+                validate(V21, body, E0003, what);
+            }
+        }
+    }
+
+    for (b = 0; b < 0x20; b++) {
+        snprintf(body, sizeof(body), "[{\"op\":\"replace\",\"path\":\"/name\","
+                 "\"value\":\"a\\u%04xa\"}]", b);
+        validate(V21, body, E0003, "name with a control character");
+    }
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(body, sizeof(body), "[{\"op\":\"replace\",\"path\":\"/name\","
+                 "\"value\":\"%s\"}]", cases[i].value);
+        validate_buf(V21, body, strlen(body), cases[i].status, cases[i].code,
+                     cases[i].value);
+    }
+
+    /* 128 characters, counted as code points, whatever the mix */
+    s = repeat("[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"",
+               "\xe4\xb8\xad", 129, "\"}]");
+    validate(V21, s, E0002, "name of 129 CJK characters");
+    free(s);
+
+    s = repeat("[{\"op\":\"replace\",\"path\":\"/name\","
+               "\"value\":\"\xe4\xb8\xad", "a", 127, "\"}]");
+    validate(V21, s, OK, "name of 1 CJK and 127 ASCII characters");
+    free(s);
+
+    s = repeat("[{\"op\":\"replace\",\"path\":\"/name\","
+               "\"value\":\"\xe4\xb8\xad", "a", 128, "\"}]");
+    validate(V21, s, E0002, "name of 1 CJK and 128 ASCII characters");
+    free(s);
+
+    s = repeat("[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"", "a",
+               127, "\"}]");
+    validate(V21, s, OK, "name of 127 characters");
+    free(s);
+}
+
+
+/*
+ * __description (docs/rules.md, "Attributes"): any string of at most 1,024
+ * characters without CR, LF, "<" or ">"; the characters beside those are
+ * allowed, and so is every other control character.
+ */
+
+static void
+test_description_rule(void)
+{
+    char        body[160];
+    size_t      i;
+    char       *s;
+    static const struct {
+        const char  *value;
+        int          status;
+        ims_code_t   code;
+    } cases[] = {
+        { "a\\tb", OK }, { "\\u000b", OK }, { "\\u000c", OK },
+        { "\\u000e", OK }, { "\\u0009", OK }, { "\\u0000", OK },
+        { "=", OK }, { "?", OK }, { ";", OK }, { "&", OK }, { "\\u007f", OK },
+        { "\\u000d", E0054 }, { "\\u000a", E0054 }, { "\\u003c", E0054 },
+        { "\\u003e", E0054 },
+        { "\xe4\xb8\xad<", E0054 }, { "\xe4\xb8\xad\\r", E0054 },
+        { "\xe4\xb8\xad>", E0054 }, { "\xe4\xb8\xad\\n", E0054 },
+        { "\xe4\xb8\xad=?", OK }, { "\xef\xbf\xbf", OK },
+        { "\xf0\x9f\x98\x80", E0054 },
+        { "\xe4\xb8\xad\xf0\x9f\x98\x80", E0054 },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(body, sizeof(body), "[{\"op\":\"add\","
+                 "\"path\":\"/__description\",\"value\":\"%s\"}]",
+                 cases[i].value);
+        validate_buf(V21, body, strlen(body), cases[i].status, cases[i].code,
+                     cases[i].value);
+    }
+
+    s = repeat("[{\"op\":\"add\",\"path\":\"/__description\",\"value\":\"",
+               "a", 1024, "\"}]");
+    validate(V21, s, OK, "description of 1024 ASCII characters");
+    free(s);
+
+    s = repeat("[{\"op\":\"add\",\"path\":\"/__description\",\"value\":\"",
+               "\xe4\xb8\xad", 1025, "\"}]");
+    validate(V21, s, E0004, "description of 1025 CJK characters");
+    free(s);
+
+    /* too long wins over a forbidden character */
+    s = repeat("[{\"op\":\"add\",\"path\":\"/__description\",\"value\":\"<",
+               "a", 1024, "\"}]");
+    validate(V21, s, E0004, "description of 1025 with a '<'");
+    free(s);
+}
+
+
+/*
+ * Custom values (docs/rules.md, "Attributes" and "Characters outside the
+ * BMP"): a string of at most 65,535 bytes, no character above U+FFFF
+ * wherever it stands in the value.
+ */
+
+static void
+test_custom_values(void)
+{
+    char    value[64], body[160];
+    size_t  n, at;
+    char   *s;
+
+    for (n = 0; n <= 24; n++) {
+        for (at = 0; at <= n; at++) {
+            memset(value, 'v', n);
+            memcpy(value + at, "\xf0\x9f\x98\x80", 4);
+            value[n + 4] = '\0';
+            memset(value + at + 4, 'w', n - at);
+
+            snprintf(body, sizeof(body), "[{\"op\":\"add\",\"path\":\"/c\","
+                     "\"value\":\"%s\"}]", value);
+            validate(V21, body, E0001, "4-byte character in a custom value");
+
+            memset(value, 'v', n);
+            memcpy(value + at, "\xef\xbf\xbf", 3);
+            value[n + 3] = '\0';
+            memset(value + at + 3, 'w', n - at);
+
+            snprintf(body, sizeof(body), "[{\"op\":\"add\",\"path\":\"/c\","
+                     "\"value\":\"%s\"}]", value);
+            validate(V21, body, OK, "U+FFFF in a custom value");
+        }
+    }
+
+    /* bytes, not characters: 21845 of 3 bytes, then one more byte */
+    s = repeat("[{\"op\":\"add\",\"path\":\"/c\",\"value\":\"", "\xe4\xb8\xad",
+               21845, "\"}]");
+    validate(V21, s, OK, "custom value of 65535 bytes of CJK");
+    free(s);
+
+    s = repeat("[{\"op\":\"add\",\"path\":\"/c\",\"value\":\"a", "\xe4\xb8\xad",
+               21845, "\"}]");
+    validate(V21, s, E0001, "custom value of 65536 bytes");
+    free(s);
+
+    validate(V21, "[{\"op\":\"replace\",\"path\":\"/c\",\"value\":\"\"}]", OK,
+             "empty custom value");
+    validate(V20, "[{\"add\":\"/c\",\"value\":false}]", E0001,
+             "custom value false");
+}
+
+
+/*
+ * Attribute names (docs/rules.md, "Paths"): 1 to 255 characters once
+ * "~1" and "~0" are decoded; no Cc or Cf character anywhere, no
+ * White_Space character at either end (inside is fine).
+ */
+
+static void
+test_attribute_names(void)
+{
+    int              in_middle;
+    char             body[160], ch[8], what[64], *s;
+    size_t           i, k, n;
+    uint32_t         c, edge[2];
+    const range_t   *r;
+
+    /* a character just outside each class, at both ends */
+    static const uint32_t  plain[] = {
+        0x21, 0x7e, 0xa1, 0xac, 0xae, 0x167f, 0x1681, 0x1fff, 0x2010,
+        0x2027, 0x2031, 0x205e, 0x2065, 0x2070, 0x2fff, 0x3001, 0xfefe,
+        0xff00, 0xfff8, 0xfffc,
+    };
+
+    /* the ends of each class's ranges, as JSON escapes */
+    for (k = 0; k < 2; k++) {
+        r = k ? control_or_format : white_space;
+        n = k ? sizeof(control_or_format) / sizeof(range_t)
+              : sizeof(white_space) / sizeof(range_t);
+
+        for (i = 0; i < n; i++) {
+            edge[0] = r[i].first;
+            edge[1] = r[i].last;
+
+            for (c = 0; c < 2; c++) {
+                if (edge[c] > 0xffff) {
+                    continue;
+                }
+
+                snprintf(ch, sizeof(ch), "\\u%04x", (unsigned) edge[c]);
+                in_middle = !in_ranges(control_or_format,
+                                       sizeof(control_or_format)
+                                       / sizeof(range_t), edge[c]);
+
+                snprintf(what, sizeof(what), "U+%04X first in a name",
+                         (unsigned) edge[c]);
+                snprintf(body, sizeof(body), "[{\"op\":\"add\","
+                         "\"path\":\"/%sx\",\"value\":\"x\"}]", ch);
+                validate(V21, body, E0001, what);
+
+                snprintf(what, sizeof(what), "U+%04X last in a name",
+                         (unsigned) edge[c]);
+                snprintf(body, sizeof(body), "[{\"op\":\"add\","
+                         "\"path\":\"/x%s\",\"value\":\"x\"}]", ch);
+                validate(V21, body, E0001, what);
+
+                snprintf(what, sizeof(what), "U+%04X inside a name",
+                         (unsigned) edge[c]);
+                snprintf(body, sizeof(body), "[{\"op\":\"add\","
+                         "\"path\":\"/x%sx\",\"value\":\"x\"}]", ch);
+
+                if (in_middle) {
+                    validate(V21, body, OK, what);
+
+                } else {
+                    validate(V21, body, E0001, what);
+                }
+            }
+        }
+    }
+
+    for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+        n = utf8_of(plain[i], ch);
+        ch[n] = '\0';
+
+        if (plain[i] == '"' || plain[i] == '\\' || plain[i] == '/'
+            || plain[i] == '~')
+        {
+            continue;
+        }
+
+        snprintf(body, sizeof(body), "[{\"op\":\"add\",\"path\":\"/%sx%s\","
+                 "\"value\":\"x\"}]", ch, ch);
+        snprintf(what, sizeof(what), "U+%04X at both ends of a name",
+                 (unsigned) plain[i]);
+
+        if (in_ranges(control_or_format,
+                      sizeof(control_or_format) / sizeof(range_t), plain[i])
+            || in_ranges(white_space, sizeof(white_space) / sizeof(range_t),
+                         plain[i]))
+        {
+            validate(V21, body, E0001, what);
+
+        } else {
+            validate(V21, body, OK, what);
+        }
+    }
+
+    /* 255 characters: plain, escaped, non-ASCII */
+    s = repeat("[{\"op\":\"add\",\"path\":\"/", "a", 255,
+               "\",\"value\":\"x\"}]");
+    validate(V21, s, OK, "attribute name of 255 bytes");
+    free(s);
+
+    s = repeat("[{\"op\":\"add\",\"path\":\"/", "a", 254,
+               "~0\",\"value\":\"x\"}]");
+    validate(V21, s, OK, "attribute name of 254 bytes and ~0");
+    free(s);
+
+    s = repeat("[{\"op\":\"add\",\"path\":\"/", "a", 255,
+               "~1\",\"value\":\"x\"}]");
+    validate(V21, s, E0001, "attribute name of 255 bytes and ~1");
+    free(s);
+
+    s = repeat("[{\"op\":\"add\",\"path\":\"/", "\xe4\xb8\xad", 256,
+               "\",\"value\":\"x\"}]");
+    validate(V21, s, E0001, "attribute name of 256 CJK characters");
+    free(s);
+
+    s = repeat("[{\"op\":\"add\",\"path\":\"/ ", "\xe4\xb8\xad", 253,
+               " \",\"value\":\"x\"}]");
+    validate(V21, s, E0001, "attribute name with spaces at both ends");
+    free(s);
+
+    /* escapes: "~1" is "/", "~0" is "~", nothing else after a "~" */
+    validate(V21, "[{\"op\":\"add\",\"path\":\"/~1\",\"value\":\"x\"}]", OK,
+             "attribute '/'");
+    validate(V21, "[{\"op\":\"add\",\"path\":\"/~0\",\"value\":\"x\"}]", OK,
+             "attribute '~'");
+    validate(V21, "[{\"op\":\"add\",\"path\":\"/~\",\"value\":\"x\"}]", E0001,
+             "a lone '~'");
+    validate(V21, "[{\"op\":\"add\",\"path\":\"/a~/\",\"value\":\"x\"}]",
+             E0001, "'~/'");
+    validate(V21, "[{\"op\":\"add\",\"path\":\"/~01\",\"value\":\"x\"}]", OK,
+             "attribute '~1'");
+    validate(V21, "[{\"op\":\"replace\",\"path\":\"/__os~0bit\","
+             "\"value\":\"x\"}]", OK, "__os~bit is custom");
+    validate(V21, "[{\"op\":\"replace\",\"path\":\"/n~1ame\","
+             "\"value\":\"x\"}]", OK, "n/ame is custom");
+    validate(V21, "[{\"op\":\"replace\",\"path\":\"//\",\"value\":\"x\"}]",
+             E0001, "two empty tokens");
+    validate(V21, "[{\"op\":\"replace\",\"path\":\"x/\",\"value\":\"x\"}]",
+             E0001, "no leading '/'");
+    validate(V21, "[{\"op\":\"replace\",\"path\":\"~1x\",\"value\":\"x\"}]",
+             E0001, "no leading '/', an escape");
+    validate(V21, "[{\"op\":\"replace\",\"path\":\" /x\",\"value\":\"x\"}]",
+             E0001, "a space before the '/'");
+}
+
+
+/*
+ * The exported shape and rules on every row of the table (see
+ * validate_buf()).
+ */
+
+static void
+test_exported_shape_and_rules(void)
+{
+    size_t               i;
+    exported_t           ex;
+    ims_verdict_t        v;
+    ims_patch_conf_t     conf;
+    const patch_case_t  *c;
+
+    ims_patch_conf_init(&conf);
+
+    for (i = 0; i < sizeof(patch_cases) / sizeof(patch_cases[0]); i++) {
+        c = &patch_cases[i];
+
+        if (c->code == IMS_IMG_0007) {
+            continue;                   /* the gate's own, before reading */
+        }
+
+        ex.dialect = c->dialect;
+        ex.conf = &conf;
+
+        ims_verdict_pass(&v);
+        ims_read_patch_jansson((const ims_uchar_t *) c->body, strlen(c->body),
+                               &conf, exported_emit, &ex, &v);
+
+        check(v.status == c->status && v.code == c->code,
+              "ims_op_from_members() and ims_op_judge()", c->body, v.detail);
+    }
 }
 
 
@@ -1189,6 +2506,7 @@ judge(const ims_patch_conf_t *conf, const char *body, int status,
     ims_code_t code, const char *what)
 {
     char           got[IMS_DETAIL_MAX + 32];
+    exported_t     ex;
     ims_verdict_t  v;
 
     ims_patch_validate(V21, (const ims_uchar_t *) body, strlen(body), conf,
@@ -1197,6 +2515,14 @@ judge(const ims_patch_conf_t *conf, const char *body, int status,
     snprintf(got, sizeof(got), "%d %s %s", v.status, ims_code_name(v.code),
              v.detail);
     check(v.status == status && v.code == code, what, body, got);
+
+    /* the same through ims_op_from_members() and ims_op_judge() */
+    ex.dialect = V21;
+    ex.conf = conf;
+    ims_verdict_pass(&v);
+    ims_read_patch_jansson((const ims_uchar_t *) body, strlen(body), conf,
+                           exported_emit, &ex, &v);
+    check(v.status == status && v.code == code, what, body, v.detail);
 }
 
 
@@ -1257,6 +2583,14 @@ test_policy(void)
           "name pattern mismatch");
     judge(&conf, OP("replace", "name", "\"\""), E0013,
           "empty name with a pattern");
+    judge(&conf, OP("replace", "name", "\"\\ud83d\\ude00\""), E0003,
+          "a name outside the BMP, with a pattern");
+    judge(&conf, OP("replace", "name", "\"ab\\u0000\""), E0003,
+          "a name the pattern refuses");
+    judge(&conf, OP("replace", "name", "5"), E0003,
+          "a number for a name, with a pattern");
+    judge(&conf, OP("replace", "name", "\" abc\""), E0003,
+          "a pattern: the pattern decides, a space is no letter");
 
     ims_patch_conf_init(&conf);
     conf.description_max_chars = 3;
@@ -1279,6 +2613,26 @@ test_policy(void)
                                        1) != 0,
           "invalid forbidden characters", "", NULL);
 
+    /* at most 32 forbidden characters */
+    check(ims_patch_conf_set_forbidden(&conf, (const ims_uchar_t *)
+                                       "abcdefghijklmnopqrstuvwxyz012345",
+                                       32) == 0
+          && conf.description_forbidden_n == 32,
+          "32 forbidden characters", "", NULL);
+    judge(&conf, OP("add", "__description", "\"5\""), E0054,
+          "the 32nd forbidden character");
+    judge(&conf, OP("add", "__description", "\"6<>\""), OK,
+          "not a forbidden character");
+    check(ims_patch_conf_set_forbidden(&conf, (const ims_uchar_t *)
+                                       "abcdefghijklmnopqrstuvwxyz0123456",
+                                       33) != 0,
+          "33 forbidden characters", "", NULL);
+    check(ims_patch_conf_set_forbidden(&conf, (const ims_uchar_t *) "", 0)
+          == 0 && conf.description_forbidden_n == 0,
+          "no forbidden character", "", NULL);
+    judge(&conf, OP("add", "__description", "\"<\\r>\""), OK,
+          "nothing forbidden");
+
     ims_patch_conf_init(&conf);
     conf.max_ops = 1;
     judge(&conf, "[{\"op\":\"remove\",\"path\":\"/a\"}]", OK, "1 op");
@@ -1289,6 +2643,85 @@ test_policy(void)
     conf.max_depth = 2;
     judge(&conf, OP("add", "a", "\"x\""), OK, "depth 2");
     judge(&conf, OP("remove", "a", "[]"), E0001, "depth 3 over 2");
+}
+
+
+/*
+ * The incremental gate the module uses (ims_patch_begin(), _feed(),
+ * _end()): a body in pieces gets the verdict of the whole, a body of
+ * JSON whitespace is IMG.0007 however it is cut, and a scratch too small
+ * to read with is an internal error, never a pass.
+ */
+
+static void
+test_patch_pieces(void)
+{
+    int                rc;
+    char               what[256];
+    size_t             i, k, len, size;
+    ims_patch_t        pt;
+    ims_uchar_t       *scratch;
+    ims_verdict_t      v;
+    ims_patch_conf_t   conf;
+    static const struct {
+        const char    *piece[4];
+        int            status;
+        ims_code_t     code;
+    } cases[] = {
+        { { " ", " \r\n", "\t", NULL }, E0007 },
+        { { "", "", NULL }, E0007 },
+        { { NULL }, E0007 },
+        { { " ", "[]", NULL }, OK },
+        { { "[", "]", NULL }, OK },
+        { { "[]", " ", NULL }, OK },
+        { { "", "[", "", "]" }, OK },
+        { { "\t", "[{\"op\":\"remove\",\"path\":\"/__os_bit\"}", "]", NULL },
+          E0105 },
+        { { "[", "", NULL }, E0001 },
+        { { " ", "x", NULL }, E0001 },
+        { { "[]", "x", NULL }, E0001 },
+    };
+
+    ims_patch_conf_init(&conf);
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        len = 0;
+        what[0] = '\0';
+
+        for (k = 0; k < 4 && cases[i].piece[k]; k++) {
+            len += strlen(cases[i].piece[k]);
+            snprintf(what + strlen(what), sizeof(what) - strlen(what),
+                     "'%s' ", cases[i].piece[k]);
+        }
+
+        size = ims_patch_scratch_size(&conf, len);
+        scratch = malloc(size);
+
+        rc = ims_patch_begin(&pt, V21, &conf, scratch, size, &v);
+
+        for (k = 0; rc == 0 && k < 4 && cases[i].piece[k]; k++) {
+            rc = ims_patch_feed(&pt, (const ims_uchar_t *) cases[i].piece[k],
+                                strlen(cases[i].piece[k]), &v);
+        }
+
+        if (rc == 0) {
+            rc = ims_patch_end(&pt, &v);
+        }
+
+        check(v.status == cases[i].status && v.code == cases[i].code
+              && (rc == 0) == (cases[i].status == 0),
+              "a body in pieces", what, v.detail);
+
+        free(scratch);
+    }
+
+    scratch = malloc(64);
+    rc = ims_patch_begin(&pt, V21, &conf, scratch, 0, &v);
+    check(rc != 0 && v.status == 500, "no room to read the body", "", v.detail);
+    rc = ims_patch_begin(&pt, V21, &conf, NULL, 4096, &v);
+    check(rc != 0 && v.status == 500, "no scratch to read the body", "",
+          v.detail);
+    free(scratch);
 }
 
 
@@ -1309,6 +2742,7 @@ test_core_init_first(void)
 
     memset(&conf, 0, sizeof(ims_patch_conf_t));
     memset(&query, 0, sizeof(ims_query_conf_t));
+    memset(scratch, 0xff, sizeof(scratch));
 
     check(!ims_core_ready(), "the core starts uninitialized", "", NULL);
     check(ims_is_system_attribute((const ims_uchar_t *) "lbl", 3),
@@ -1323,6 +2757,10 @@ test_core_init_first(void)
                                      &v) != 0
           && v.status == 500, "before ims_core_init(): nor with jansson",
           "[]", v.detail);
+    check(ims_patch_validate(IMS_PATCH_V21, (const ims_uchar_t *) "[]", 2,
+                             &conf, &v) != 0
+          && v.status == 500, "before ims_core_init(): nor in one buffer",
+          "[]", v.detail);
     check(ims_query_validate(&query, (const ims_uchar_t *) "limit=1", 7,
                              scratch, &v) != 0
           && v.status == 500, "before ims_core_init(): no query is judged",
@@ -1335,6 +2773,14 @@ test_core_init_first(void)
           && !ims_is_system_attribute((const ims_uchar_t *) "lbl", 3)
           && ims_is_system_attribute((const ims_uchar_t *) "status", 6),
           "after ims_core_init() (twice): the catalog", "", NULL);
+
+    /* the catalog's own init again, directly: nothing changes */
+    ims_attrs_init();
+    check(!ims_is_system_attribute((const ims_uchar_t *) "lbl", 3)
+          && ims_is_system_attribute((const ims_uchar_t *) "status", 6)
+          && ims_is_system_attribute((const ims_uchar_t *) "os_glance_x", 11)
+          && ims_system_attribute_count() == 70,
+          "after ims_attrs_init() again: the catalog", "", NULL);
 }
 
 
@@ -1348,6 +2794,16 @@ main(void)
     test_catalog();
     test_media_types();
     test_text();
+    test_unicode_classes();
+    test_utf8();
+    test_escape();
+    test_error_codes();
+    test_name_rule();
+    test_description_rule();
+    test_custom_values();
+    test_attribute_names();
+    test_exported_shape_and_rules();
+    test_patch_pieces();
     test_routes();
     test_method_override();
     test_route_headers();
