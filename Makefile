@@ -104,3 +104,4 @@ include bench/bench.mk
 include tools/reliability.mk
 include fuzz/fuzz.mk
 include tools/glance-diff.mk
+include tools/coverage.mk
