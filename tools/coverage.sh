@@ -21,8 +21,9 @@
 # integration suite reaches it.  Output under build/coverage/:
 # summary.txt, core/index.html, glue/index.html.
 #
-# Environment: COV_OUT (default build/coverage), COV_NGINX_TARBALL (default
-# ../shared/nginx/nginx-1.30.4.tar.gz), JOBS (default: number of CPUs),
+# Environment: COV_OPT (the core's optimization, default -Og: see
+# COV_CFLAGS below), COV_OUT (default build/coverage), COV_NGINX_TARBALL
+# (default ../shared/nginx/nginx-1.30.4.tar.gz), JOBS (default: CPUs),
 # COV_PROVE_TIMEOUT (seconds for the whole suite, default 2400),
 # TEST_NGINX_TIMEOUT (default 10: the instrumented nginx is slower);
 # floors in percent, each checked only when set: COV_CORE_MIN_LINES,
@@ -39,7 +40,10 @@ OUT=${COV_OUT:-$TOP/build/coverage}
 TARBALL=${COV_NGINX_TARBALL:-$TOP/../shared/nginx/nginx-1.30.4.tar.gz}
 JOBS=${JOBS:-$(nproc)}
 CC=gcc
-COV_CFLAGS="-O0 -g --coverage"
+# -Og folds what a constant argument decides in an always-inline helper
+# (ims_equal(p, "add", 3) at -O0 keeps the branches of every other
+# length, once per call site); COV_OPT=-O0 counts them all
+COV_CFLAGS="${COV_OPT:--Og} -g --coverage"
 WARN="-Wall -Wextra -Werror -Wno-unused-parameter"
 
 CORE=$OUT/core/obj
@@ -81,7 +85,7 @@ core() {
     done
 
     echo "coverage: unit tests"
-    $CC -O0 -g $WARN -Isrc -o "$OUT/core/bin/ims-unit" t/unit/*.c \
+    $CC $COV_CFLAGS $WARN -Isrc -o "$OUT/core/bin/ims-unit" t/unit/*.c \
         "${srcs[@]}" --coverage -ljansson \
         || die "the unit tests do not compile"
 
@@ -90,7 +94,8 @@ core() {
     tail -1 "$OUT/core/unit.log"
 
     for name in $FUZZ_NAMES; do
-        if ! $CC -O0 -g $WARN -Isrc -Ifuzz -o "$OUT/core/bin/replay-$name" \
+        if ! $CC $COV_CFLAGS $WARN -Isrc -Ifuzz \
+                -o "$OUT/core/bin/replay-$name" \
             "fuzz/fuzz_$name.c" tools/fuzz_replay.c "${srcs[@]}" \
             --coverage -ljansson > "$OUT/core/build-$name.log" 2>&1
         then

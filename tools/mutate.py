@@ -32,7 +32,8 @@ Kinds of mutation:
 
 Options: --tree DIR (the tree to copy, default this checkout: use a
 worktree while src/ is mid-edit), --exclude PATH (repeatable; default
-src/ims_reader_stream.c), --jobs N, --timeout S (per test run),
+src/ims_reader_stream.c; --exclude none leaves out nothing), --jobs N,
+--timeout S (per test run),
 --sanitize (ASan + UBSan, as make unit builds the tests: slower, and
 kills the mutants that only read or write out of bounds), --out DIR
 (default build/mutate).  Stdlib only.

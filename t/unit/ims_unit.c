@@ -276,6 +276,30 @@ static const patch_case_t  patch_cases[] = {
     { V20, "[{\"op\":\"remove\",\"path\":\"/x\"}]", E0001 },
     { V20, "[{}]", E0001 },
     { V21, "[{}]", E0001 },
+
+    /* member names a letter off are other members: ignored */
+    { V21, "[{\"oq\":\"add\",\"path\":\"/x\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"Op\":\"add\",\"op\":\"add\",\"path\":\"/x\","
+           "\"value\":\"x\"}]", OK },
+    { V21, "[{\"op\":\"add\",\"patg\":\"/x\",\"value\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"qath\":\"/x\",\"path\":\"/x\","
+           "\"value\":\"x\"}]", OK },
+    { V21, "[{\"op\":\"add\",\"path\":\"/x\",\"valuf\":\"x\"}]", E0001 },
+    { V21, "[{\"op\":\"add\",\"path\":\"/x\",\"walue\":1,"
+           "\"value\":\"x\"}]", OK },
+    { V21, "[{\"op\":\"add\",\"path\":\"/x\",\"valux\":1,\"valuee\":1,"
+           "\"value\":\"x\"}]", OK },
+    { V20, "[{\"adc\":\"/x\",\"value\":\"x\"}]", E0001 },
+    { V20, "[{\"bdd\":\"/x\",\"add\":\"/x\",\"value\":\"x\"}]", OK },
+    { V20, "[{\"removf\":\"/x\"}]", E0001 },
+    { V20, "[{\"semove\":\"/x\",\"remove\":\"/x\"}]", OK },
+    { V20, "[{\"replacf\":\"/x\",\"value\":\"x\"}]", E0001 },
+    { V20, "[{\"xeplace\":\"/x\",\"replace\":\"/x\",\"value\":\"x\"}]",
+      OK },
+    { V20, "[{\"replace\":\"/x\",\"replacd\":\"/y\",\"value\":\"x\"}]",
+      OK },
+    { V21, "[{\"op\":\"add\",\"path\":\"/x\",\"value\":\"x\","
+           "\"remove\":1,\"removf\":2,\"replacf\":3,\"adc\":4}]", OK },
     { V21, "[{\"op\":\"replace\",\"value\":\"ok\"}]", E0001 },
     { V21, "[{\"op\":\"replace\",\"path\":null,\"value\":\"ok\"}]", E0001 },
     { V21, "[{\"op\":\"replace\",\"path\":[\"/name\"],\"value\":\"ok\"}]",
