@@ -63,7 +63,8 @@ typedef struct {
 /* the words of an enumerated value, ended by ims_null_string */
 
 static const ims_str_t  ims_q_imagetype[] = {
-    ims_string("gold"), ims_string("private"), ims_string("shared"), ims_null_string };
+    ims_string("gold"), ims_string("private"), ims_string("shared"),
+    ims_null_string };
 static const ims_str_t  ims_q_visibility[] = {
     ims_string("public"), ims_string("private"), ims_string("shared"),
     ims_null_string };
@@ -77,7 +78,8 @@ static const ims_str_t  ims_q_boolean[] = {
     ims_string("true"), ims_string("false"), ims_null_string };
 static const ims_str_t  ims_q_true[] = { ims_string("true"), ims_null_string };
 static const ims_str_t  ims_q_os_type[] = {
-    ims_string("Linux"), ims_string("Windows"), ims_string("Other"), ims_null_string };
+    ims_string("Linux"), ims_string("Windows"), ims_string("Other"),
+    ims_null_string };
 static const ims_str_t  ims_q_os_bit[] = {
     ims_string("32"), ims_string("64"), ims_null_string };
 static const ims_str_t  ims_q_platform[] = {
@@ -90,7 +92,8 @@ static const ims_str_t  ims_q_virtual_env_type[] = {
     ims_string("FusionCompute"), ims_string("Ironic"), ims_string("DataImage"),
     ims_string("IsoImage"), ims_null_string };
 static const ims_str_t  ims_q_disk_format[] = {
-    ims_string("vhd"), ims_string("zvhd"), ims_string("zvhd2"), ims_string("raw"),
+    ims_string("vhd"), ims_string("zvhd"), ims_string("zvhd2"),
+    ims_string("raw"),
     ims_string("qcow2"), ims_string("iso"), ims_null_string };
 static const ims_str_t  ims_q_container_format[] = {
     ims_string("bare"), ims_null_string };
