@@ -18,7 +18,6 @@
 
 
 #include "ngx_http_ims.h"
-#include "ims_stream.h"
 
 
 /* a temporary-file body is read and fed in pieces of this size */

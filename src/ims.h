@@ -406,6 +406,32 @@ int ims_patch_validate_jansson(ims_dialect_t dialect,
     ims_verdict_t *v);
 
 
+/*
+ * The PATCH body gate fed piece by piece, as the module reads a body: the
+ * streaming reader (ims_stream.h) under the rules above.
+ */
+
+#include "ims_stream.h"
+
+
+typedef struct {
+    ims_dialect_t            dialect;
+    const ims_patch_conf_t  *conf;
+    unsigned                 blank:1;   /* only JSON whitespace so far */
+    ims_stream_t             stream;
+    ims_op_t                 op;
+} ims_patch_t;
+
+
+size_t ims_patch_scratch_size(const ims_patch_conf_t *conf, size_t len);
+int ims_patch_begin(ims_patch_t *pt, ims_dialect_t dialect,
+    const ims_patch_conf_t *conf, ims_uchar_t *scratch, size_t size,
+    ims_verdict_t *v);
+int ims_patch_feed(ims_patch_t *pt, const ims_uchar_t *p, size_t len,
+    ims_verdict_t *v);
+int ims_patch_end(ims_patch_t *pt, ims_verdict_t *v);
+
+
 /* the query gate */
 
 typedef struct {

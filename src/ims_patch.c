@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "ims.h"
-#include "ims_stream.h"
 
 
 #define IMS_ATTR_NAME_MAX_CHARS     255

@@ -65,7 +65,6 @@
 #endif
 
 #include "ims.h"
-#include "ims_stream.h"
 
 
 /* a linear scan is faster than hashing for the few members of most objects */

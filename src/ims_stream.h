@@ -33,7 +33,9 @@
 #define _IMS_STREAM_H_INCLUDED_
 
 
-#include "ims.h"
+#ifndef _IMS_H_INCLUDED_
+#error "ims_stream.h is included by ims.h"
+#endif
 
 
 /* jansson's own nesting limit, which the gateway inherits */
@@ -127,26 +129,6 @@ int ims_read_patch_stream_scratch(const ims_uchar_t *body, size_t len,
 int ims_read_patch_stream(const ims_uchar_t *body, size_t len,
     const ims_patch_conf_t *conf, ims_emit_pt emit, void *data,
     ims_verdict_t *v);
-
-
-/* the PATCH body gate over the streaming reader, fed piece by piece */
-
-typedef struct {
-    ims_dialect_t            dialect;
-    const ims_patch_conf_t  *conf;
-    unsigned                 blank:1;   /* only JSON whitespace so far */
-    ims_stream_t             stream;
-    ims_op_t                 op;
-} ims_patch_t;
-
-
-size_t ims_patch_scratch_size(const ims_patch_conf_t *conf, size_t len);
-int ims_patch_begin(ims_patch_t *pt, ims_dialect_t dialect,
-    const ims_patch_conf_t *conf, ims_uchar_t *scratch, size_t size,
-    ims_verdict_t *v);
-int ims_patch_feed(ims_patch_t *pt, const ims_uchar_t *p, size_t len,
-    ims_verdict_t *v);
-int ims_patch_end(ims_patch_t *pt, ims_verdict_t *v);
 
 
 #endif /* _IMS_STREAM_H_INCLUDED_ */
