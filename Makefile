@@ -21,7 +21,7 @@ WARN        := -Wall -Wextra -Werror -Wno-unused-parameter
 SANITIZE    := -fsanitize=address,undefined -fno-omit-frame-pointer \
                -fno-sanitize-recover=all
 CORE_SRCS   := $(wildcard src/ims_*.c)
-CORE_HDRS   := src/ims.h src/ims_stream.h
+CORE_HDRS   := $(wildcard src/ims*.h)
 GLUE        := ngx_ims_module.c $(wildcard src/ngx_http_ims*)
 UNIT_SRCS   := $(wildcard t/unit/*.c)
 

@@ -17,7 +17,7 @@
 TOP         ?= $(abspath .)
 BUILD       ?= $(TOP)/build
 CORE_SRCS   ?= $(wildcard src/ims_*.c)
-CORE_HDRS   ?= src/ims.h
+CORE_HDRS   ?= $(wildcard src/ims*.h)
 
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS  ?= -g -O1 -fno-omit-frame-pointer

@@ -20,7 +20,7 @@ CC          ?= cc
 CFLAGS      ?= -O2 -g
 WARN        ?= -Wall -Wextra -Werror -Wno-unused-parameter
 CORE_SRCS   ?= $(wildcard src/ims_*.c)
-CORE_HDRS   ?= src/ims.h src/ims_stream.h
+CORE_HDRS   ?= $(wildcard src/ims*.h)
 
 GLANCE_DIFF_COUNT   ?= 1000000
 GLANCE_DIFF_SECONDS ?= 1800
