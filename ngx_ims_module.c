@@ -370,9 +370,8 @@ static ngx_int_t
 ngx_http_ims_handler(ngx_http_request_t *r)
 {
     ngx_int_t                 rc;
-    ngx_uint_t                mode;
     ims_str_t                 image_id;
-    ngx_uint_t                content_types;
+    ngx_uint_t                mode, content_types;
     ims_route_t               route;
     ims_request_t             rq;
     ims_verdict_t             v;
@@ -562,7 +561,8 @@ ngx_http_ims_status_class(ngx_http_request_t *r)
  * Content-Type, the override headers); returns how many Content-Type
  * headers there are.  nginx keeps only the first one in
  * headers_in.content_type, and the proxy would forward a second one as
- * is, so the whole list is walked.
+ * is, so the whole list is walked.  Override headers are matched in any
+ * spelling the backend takes for theirs (ims_route_header()).
  */
 
 static ngx_uint_t
@@ -574,6 +574,8 @@ ngx_http_ims_scan_headers(ngx_http_request_t *r, ims_request_t *rq)
 
     n = 0;
     rq->override_header = 0;
+    rq->content_type.data = NULL;
+    rq->content_type.len = 0;
 
     part = &r->headers_in.headers.part;
     h = part->elts;
@@ -594,6 +596,7 @@ ngx_http_ims_scan_headers(ngx_http_request_t *r, ims_request_t *rq)
         switch (ims_route_header(h[i].lowcase_key, h[i].key.len)) {
 
         case IMS_HEADER_CONTENT_TYPE:
+            ims_route_add_content_type(rq, h[i].value.data, h[i].value.len);
             n++;
             break;
 
@@ -605,11 +608,6 @@ ngx_http_ims_scan_headers(ngx_http_request_t *r, ims_request_t *rq)
             break;
         }
     }
-
-    h = r->headers_in.content_type;
-
-    rq->content_type.data = h ? h->value.data : NULL;
-    rq->content_type.len = h ? h->value.len : 0;
 
     return n;
 }
@@ -794,6 +792,8 @@ ngx_http_ims_read_stream(ngx_http_request_t *r, ngx_http_ims_ctx_t *ctx,
     }
 
     if (ims_patch_begin(&pt, ctx->dialect, conf, scratch, size, v) != 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ims: the body reader could not start: %s", v->detail);
         return NGX_ERROR;
     }
 
@@ -1083,10 +1083,6 @@ ngx_http_ims_ctx_cleanup(void *data)
 }
 
 
-
-
-
-
 /* the verdict of a judged request */
 
 static ngx_http_ims_verdict_e
@@ -1186,20 +1182,6 @@ ngx_http_ims_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 }
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 /* preconfiguration: the core's indexes, and the variables */
 
 static ngx_int_t
@@ -1221,10 +1203,6 @@ ngx_http_ims_add_variables(ngx_conf_t *cf)
 
     return NGX_OK;
 }
-
-
-
-
 
 
 static ngx_int_t

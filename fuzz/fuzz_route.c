@@ -311,13 +311,25 @@ ims_ref_form(const ims_str_t *type)
 static ims_header_t
 ims_ref_header(const ims_uchar_t *name, size_t len)
 {
+    size_t       i;
+    ims_uchar_t  dashed[64];
+
     if (ims_ref_equals(name, len, "content-type")) {
         return IMS_HEADER_CONTENT_TYPE;
     }
 
-    if (ims_ref_equals(name, len, "x-http-method-override")
-        || ims_ref_equals(name, len, "x-http-method")
-        || ims_ref_equals(name, len, "x-method-override"))
+    /* WSGI reads "_" and "-" alike in the name of any other header */
+    if (len > sizeof(dashed)) {
+        return IMS_HEADER_OTHER;
+    }
+
+    for (i = 0; i < len; i++) {
+        dashed[i] = (name[i] == '_') ? '-' : name[i];
+    }
+
+    if (ims_ref_equals(dashed, len, "x-http-method-override")
+        || ims_ref_equals(dashed, len, "x-http-method")
+        || ims_ref_equals(dashed, len, "x-method-override"))
     {
         return IMS_HEADER_OVERRIDE;
     }

@@ -130,6 +130,8 @@ typedef struct {
     const ims_uchar_t  *data;
 } ims_str_t;
 
+#define ims_string(s)  { sizeof(s) - 1, (const ims_uchar_t *) s }
+
 
 /* the value of a hex digit of either case, or -1 */
 
@@ -227,7 +229,7 @@ typedef struct {
     ims_str_t       method;
     ims_str_t       path;           /* normalized: decoded, "//" merged */
     ims_str_t       args;           /* the raw query string, without "?" */
-    ims_str_t       content_type;   /* the (first) Content-Type, or "" */
+    ims_str_t       content_type;   /* see ims_route_add_content_type() */
     unsigned        override_header:1;  /* one of the override headers */
 } ims_request_t;
 
@@ -242,6 +244,8 @@ typedef enum {
 int ims_route_conf_set_prefix(ims_route_conf_t *conf, const ims_uchar_t *p,
     size_t len);
 ims_header_t ims_route_header(const ims_uchar_t *lowcase_name, size_t len);
+void ims_route_add_content_type(ims_request_t *rq, const ims_uchar_t *value,
+    size_t len);
 ims_route_t ims_route(const ims_route_conf_t *conf, const ims_request_t *rq,
     ims_str_t *image_id, ims_verdict_t *v);
 int ims_method_override_in_query(const ims_uchar_t *args, size_t len);

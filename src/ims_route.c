@@ -234,8 +234,9 @@ ims_route_is_form(const ims_str_t *type)
     size_t              i, k, len;
     ims_uchar_t         ch;
     const ims_uchar_t  *p, *last;
-    static const char  *forms[] = {
-        "application/x-www-form-urlencoded", "multipart/form-data"
+    static const ims_str_t  forms[] = {
+        ims_string("application/x-www-form-urlencoded"),
+        ims_string("multipart/form-data")
     };
 
     p = type->data;
@@ -254,14 +255,14 @@ ims_route_is_form(const ims_str_t *type)
     }
 
     for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
-        if (len != strlen(forms[i])) {
+        if (len != forms[i].len) {
             continue;
         }
 
         for (k = 0; k < len; k++) {
             ch = (p[k] >= 'A' && p[k] <= 'Z') ? (p[k] | 0x20) : p[k];
 
-            if (ch != (ims_uchar_t) forms[i][k]) {
+            if (ch != forms[i].data[k]) {
                 break;
             }
         }
@@ -272,6 +273,30 @@ ims_route_is_form(const ims_str_t *type)
     }
 
     return 0;
+}
+
+
+/*
+ * One more Content-Type header of the request (rq->content_type starts
+ * empty): the model judges the first, or of several, which the proxy
+ * forwards all and the backend may read any of, a form type among them.
+ */
+
+void
+ims_route_add_content_type(ims_request_t *rq, const ims_uchar_t *value,
+    size_t len)
+{
+    ims_str_t  type;
+
+    type.data = value;
+    type.len = len;
+
+    if (rq->content_type.data == NULL
+        || (!ims_route_is_form(&rq->content_type)
+            && ims_route_is_form(&type)))
+    {
+        rq->content_type = type;
+    }
 }
 
 
@@ -312,12 +337,17 @@ ims_route(const ims_route_conf_t *conf, const ims_request_t *rq,
 }
 
 
-/* what a header is to the gateway, by its lowercase name */
+/*
+ * What a header is to the gateway, by its lowercase name.  An override
+ * header may be spelt with "_" for "-" (nginx passes such names on with
+ * underscores_in_headers on): WSGI turns both into the same HTTP_X_...
+ * key.  Content-Type may not: the backend reads only "Content-Type".
+ */
 
 ims_header_t
 ims_route_header(const ims_uchar_t *name, size_t len)
 {
-    size_t  i;
+    size_t  i, k;
     static const struct {
         size_t          len;
         const char     *name;
@@ -330,7 +360,20 @@ ims_route_header(const ims_uchar_t *name, size_t len)
     };
 
     for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
-        if (len == headers[i].len && memcmp(name, headers[i].name, len) == 0) {
+        if (len != headers[i].len) {
+            continue;
+        }
+
+        for (k = 0; k < len; k++) {
+            if (name[k] != headers[i].name[k]
+                && !(name[k] == '_' && headers[i].name[k] == '-'
+                     && headers[i].kind == IMS_HEADER_OVERRIDE))
+            {
+                break;
+            }
+        }
+
+        if (k == len) {
             return headers[i].kind;
         }
     }

@@ -339,7 +339,7 @@ ngx_http_ims_set_api_prefix(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    if (ngx_strcmp(value[1].data, "off") == 0) {
+    if (ngx_strcasecmp(value[1].data, (u_char *) "off") == 0) {
         ngx_str_set(&ilcf->api_prefix, "");
         return NGX_CONF_OK;
     }

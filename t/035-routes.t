@@ -37,6 +37,9 @@ EOF
         ims_gateway on;
         access_log %%DIR%%/ims.log ims;
 
+        # headers named with "_" reach the backend (and WSGI) too
+        underscores_in_headers on;
+
         location / {
             proxy_pass http://backend;
         }
@@ -133,6 +136,15 @@ my @overrides = (
         qr/header/],
     ['GET', '/v2/images', ['X-HTTP-Method' => 'DELETE'], qr/header/],
     ['GET', '/', ['x-method-override' => 'DELETE'], qr/header/],
+    ['GET', '/v2/images', ['X_HTTP_Method_Override' => 'DELETE'], qr/header/],
+    ['PATCH', "/v2/images/$UUID", ['Content-Type' => $V21,
+                                   'X-Http_Method' => 'PUT'], qr/header/],
+    ['POST', '/v2/images', ['Content-Type' => 'application/json',
+                            'Content-Type' => 'multipart/form-data'],
+        qr/form/],
+    ['POST', "/v2/images/$UUID",
+        ['Content-Type' => 'application/x-www-form-urlencoded',
+         'Content-Type' => 'application/json'], qr/form/],
 );
 
 for my $o (@overrides) {
@@ -173,6 +185,20 @@ for my $req (['GET', '/v2/images?x=_method'], ['POST', '/v2/images?a_method=1'],
     $r = $t->request(method => $req->[0], uri => $req->[1], body => '{}',
                      headers => ['Content-Type' => 'application/json']);
     is($r->{status}, 200, "$req->[0] $req->[1]: not an override, forwarded");
+}
+is($t->upstream_count, $n + 3, 'all three reached the upstream');
+
+# names near the override headers', and a Content_Type the backend does not
+# read as the Content-Type, are other headers
+$n = $t->upstream_count;
+for my $h (['X_HTTP_Method_Overrides' => 'PUT'], ['X-HTTP-Methods' => 'PUT'],
+           ['Content_Type' => 'application/x-www-form-urlencoded']) {
+    $r = $t->request(method => 'POST', uri => '/v2/images', body => '{}',
+                     headers => ['Content-Type' => 'application/json', @$h]);
+    is($r->{status}, 200, "POST with $h->[0]: forwarded");
+    my ($up) = reverse $t->upstream_requests;
+    is_deeply($up->{headers}{lc $h->[0]}, [$h->[1]],
+              "POST with $h->[0]: the header forwarded as sent");
 }
 is($t->upstream_count, $n + 3, 'all three reached the upstream');
 for my $line ('GET /v2/images?x=_method', 'POST /v2/images?a_method=1',

@@ -93,6 +93,11 @@ my @routes = (
     [ 'GET', '/v2.1/cloudimages?foo=1;visibility=all', [], undef, 'query',
       'IMG.0017' ],
     [ 'GET', '/cloudimages?limit=1;__os_bit=64', [], undef, 'query', undef ],
+    [ 'GET', '/v2/images', [ 'X_HTTP_Method' => 'PUT' ], undef, 'other',
+      'IMG.0017' ],
+    [ 'POST', '/v2/images', [ 'Content-Type' => 'application/json',
+                              'Content-Type' => 'multipart/form-data' ],
+      '{}', 'other', 'IMG.0017' ],
 );
 
 sub run_check {
@@ -181,6 +186,7 @@ for my $c (@routes) {
 
     my $t = NgxTest->new(config => <<'EOF');
         ims_gateway on;
+        underscores_in_headers on;
         location / {
             proxy_pass http://backend;
         }
@@ -192,6 +198,15 @@ EOF
     is($check->{body}, $r->{body}, "$label: the gateway's error body")
         if defined $code;
     $t->stop;
+}
+
+# --api-prefix takes what ims_api_prefix takes
+for my $p ([ 'off', 0 ], [ 'OFF', 0 ], [ '/image', 0 ], [ '/', 2 ],
+           [ 'image', 2 ], [ '/a/../b', 2 ]) {
+    my $out = `$CHECK --api-prefix '$p->[0]' GET /image/v2/cloudimages 2>&1`;
+    is($? >> 8, $p->[1], "--api-prefix '$p->[0]': exit $p->[1]");
+    like($out, qr/must be "off" or a path/, "--api-prefix '$p->[0]': says why")
+        if $p->[1];
 }
 
 my $out = `$CHECK --max-depth 0 GET / 2>&1`;

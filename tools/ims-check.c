@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define PCRE2_CODE_UNIT_WIDTH  8
 #include <pcre2.h>
@@ -76,7 +77,7 @@ main(int argc, char **argv)
     int                opt;
     char              *method, *uri, *query;
     char               show[64];
-    size_t             ntypes, len, path_len;
+    size_t             i, ntypes, len, path_len;
     unsigned           changes;
     ims_str_t          image_id;
     const char        *types[IMS_CHECK_MAX_TYPES], *why, *body_path;
@@ -119,14 +120,20 @@ main(int argc, char **argv)
             break;
 
         case 'A':
+            /* as the ims_api_prefix directive takes it */
+            if (strcasecmp(optarg, "off") == 0) {
+                break;
+            }
+
             if (optarg[0] != '/'
                 || ims_route_conf_set_prefix(&route_conf,
                                              (const ims_uchar_t *) optarg,
                                              strlen(optarg))
-                   != 0)
+                   != 0
+                || route_conf.prefix.len == 0)
             {
-                die("--api-prefix must be a path such as /image, not "
-                    "\"%s\"", optarg);
+                die("--api-prefix must be \"off\" or a path such as "
+                    "/image, not \"%s\"", optarg);
             }
 
             break;
@@ -238,9 +245,9 @@ main(int argc, char **argv)
     rq.args.data = (const ims_uchar_t *) (query ? query : "");
     rq.args.len = query ? strlen(query) : 0;
 
-    if (ntypes) {
-        rq.content_type.data = (const ims_uchar_t *) types[0];
-        rq.content_type.len = strlen(types[0]);
+    for (i = 0; i < ntypes; i++) {
+        ims_route_add_content_type(&rq, (const ims_uchar_t *) types[i],
+                                   strlen(types[i]));
     }
 
     route = ims_route(&route_conf, &rq, &image_id, &v);

@@ -1543,7 +1543,8 @@ test_method_override(void)
 static void
 test_route_headers(void)
 {
-    size_t  i;
+    size_t         i, k;
+    ims_request_t  rq;
     static const struct {
         const char    *name;
         ims_header_t   kind;
@@ -1560,12 +1561,53 @@ test_route_headers(void)
         { "x-http-methods", IMS_HEADER_OTHER },
         { "accept", IMS_HEADER_OTHER },
         { "", IMS_HEADER_OTHER },
+
+        /* WSGI reads "_" as "-" in these; the backend's Content-Type not */
+        { "x_http_method_override", IMS_HEADER_OVERRIDE },
+        { "x-http_method", IMS_HEADER_OVERRIDE },
+        { "x_method-override", IMS_HEADER_OVERRIDE },
+        { "x_http_method_overrides", IMS_HEADER_OTHER },
+        { "x_http_methoe", IMS_HEADER_OTHER },
+        { "content_type", IMS_HEADER_OTHER },
+        { "x-http.method", IMS_HEADER_OTHER },
+    };
+    static const struct {
+        const char    *types[3];
+        const char    *judged;
+    } several[] = {
+        { { "application/json" }, "application/json" },
+        { { "application/json", "multipart/form-data" },
+          "multipart/form-data" },
+        { { "Application/X-WWW-Form-Urlencoded; a=1", "application/json" },
+          "Application/X-WWW-Form-Urlencoded; a=1" },
+        { { "text/plain", "application/json", " multipart/form-data ;b=1" },
+          " multipart/form-data ;b=1" },
+        { { "multipart/form-data", "application/x-www-form-urlencoded" },
+          "multipart/form-data" },
+        { { "", "multipart/form-datA" }, "multipart/form-datA" },
+        { { "text/plain", "multipart/form-data-x" }, "text/plain" },
     };
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         check(ims_route_header((const ims_uchar_t *) cases[i].name,
                                strlen(cases[i].name)) == cases[i].kind,
               "header kind", cases[i].name, NULL);
+    }
+
+    /* of several Content-Types, the first or a form one is judged */
+    for (i = 0; i < sizeof(several) / sizeof(several[0]); i++) {
+        memset(&rq, 0, sizeof(ims_request_t));
+
+        for (k = 0; k < 3 && several[i].types[k] != NULL; k++) {
+            ims_route_add_content_type(&rq,
+                (const ims_uchar_t *) several[i].types[k],
+                strlen(several[i].types[k]));
+        }
+
+        check(rq.content_type.len == strlen(several[i].judged)
+              && memcmp(rq.content_type.data, several[i].judged,
+                        rq.content_type.len) == 0,
+              "the Content-Type judged of several", several[i].judged, NULL);
     }
 }
 
