@@ -27,11 +27,9 @@ FUZZ_WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 FUZZ_SECONDS ?= 600
 FUZZ_DIR     := $(BUILD)/fuzz
 
-# the differential harness needs the streaming reader
-FUZZ_STREAM  := $(wildcard src/ims_stream.h)
-FUZZ_NAMES   := patch media_type query route $(if $(FUZZ_STREAM),patch_diff)
+FUZZ_NAMES   := patch media_type query route patch_diff
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz-%)
-FUZZ_HDRS    := fuzz/fuzz_util.h $(CORE_HDRS) $(FUZZ_STREAM)
+FUZZ_HDRS    := fuzz/fuzz_util.h $(CORE_HDRS)
 
 .PHONY: fuzz-build fuzz fuzz-ci fuzz-regressions fuzz-coverage fuzz-corpus \
         asan test-asan test-valgrind

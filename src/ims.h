@@ -37,9 +37,9 @@ typedef unsigned char  ims_uchar_t;
 
 /*
  * The core's one initialization: the catalogs' indexes, built once.  The
- * module calls it at configuration time, and so does every other program
- * (ims-check, the tests, the fuzzers, the benchmarks); the configurations'
- * init functions call it too.  Without it every entry point refuses with
+ * module calls it at configuration time, and so do ims-check, the tests
+ * and the benchmarks; the configurations' init functions call it too,
+ * which is how the fuzzers reach it.  Without it every entry point refuses with
  * an internal error rather than judge with an empty catalog.
  */
 void ims_core_init(void);

@@ -68,24 +68,24 @@ typedef struct {
 
 
 typedef struct {
-    ngx_uint_t           mode;
+    ngx_uint_t                 mode;
     ngx_http_complex_value_t  *mode_value;  /* NGX_HTTP_IMS_VARIABLE */
-    ngx_uint_t           query_unknown;
-    ngx_uint_t           log_level;
-    ngx_uint_t           forbidden_status;
-    ngx_uint_t           json_reader;
-    ngx_int_t            max_depth;
-    ngx_int_t            max_operations;
-    ngx_int_t            name_max_length;
-    ngx_int_t            description_max_length;
-    ngx_str_t            description_forbidden;
-    ngx_str_t            api_prefix;
-    ngx_array_t         *system_attributes;
-    ngx_array_t         *editable_attributes;
-    ngx_regex_t         *name_pattern;
-    ims_route_conf_t     route;
-    ims_patch_conf_t     patch;
-    ims_query_conf_t     query;
+    ngx_uint_t                 query_unknown;
+    ngx_uint_t                 log_level;
+    ngx_uint_t                 forbidden_status;
+    ngx_uint_t                 json_reader;
+    ngx_int_t                  max_depth;
+    ngx_int_t                  max_operations;
+    ngx_int_t                  name_max_length;
+    ngx_int_t                  description_max_length;
+    ngx_str_t                  description_forbidden;
+    ngx_str_t                  api_prefix;
+    ngx_array_t               *system_attributes;
+    ngx_array_t               *editable_attributes;
+    ngx_regex_t               *name_pattern;
+    ims_route_conf_t           route;
+    ims_patch_conf_t           patch;
+    ims_query_conf_t           query;
 } ngx_http_ims_loc_conf_t;
 
 

@@ -121,11 +121,11 @@ ngx_http_ims_set_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 char *
 ngx_http_ims_set_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_uint_t       *field;
     u_char           *p, *last;
-    ngx_str_t        *value;
-    ngx_conf_enum_t  *e;
     u_char            allowed[128];
+    ngx_str_t        *value;
+    ngx_uint_t       *field;
+    ngx_conf_enum_t  *e;
 
     field = (ngx_uint_t *) ((char *) conf + cmd->offset);
 
@@ -216,7 +216,8 @@ ngx_http_ims_set_attributes(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     for (i = 1; i < cf->args->nelts; i++) {
 
-        if (value[i].len == 0 || (value[i].len == 1 && value[i].data[0] == '~'))
+        if (value[i].len == 0
+            || (value[i].len == 1 && value[i].data[0] == '~'))
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "\"%V\" takes attribute names or ~patterns, "
@@ -421,7 +422,7 @@ ngx_http_ims_create_loc_conf(ngx_conf_t *cf)
      *     conf->mode_value = NULL;
      *     conf->system_attributes = NULL;
      *     conf->editable_attributes = NULL;
-     *     conf->patch and conf->query: set at merge time
+     *     conf->route, conf->patch and conf->query: set at merge time
      */
 
     conf->mode = NGX_CONF_UNSET_UINT;
