@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "ims.h"
 #include "ims_stream.h"
@@ -637,10 +639,52 @@ run_jansson(const ims_uchar_t *body, size_t len,
 
 
 /*
+ * A copy of a piece that ends where an inaccessible page begins: a byte
+ * read past the piece is a SIGSEGV even without ASan (as the mutation
+ * runner builds the tests).  NULL: the piece is larger than the room.
+ */
+
+#define FENCE_ROOM  (64 * 1024)
+
+static ims_uchar_t  *stream_fence;
+
+static ims_uchar_t *
+fence_copy(const ims_uchar_t *p, size_t len)
+{
+    long          page;
+    ims_uchar_t  *map;
+
+    if (stream_fence == NULL) {
+        page = sysconf(_SC_PAGESIZE);
+        map = mmap(NULL, FENCE_ROOM + page, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+        if (map == MAP_FAILED
+            || mprotect(map + FENCE_ROOM, page, PROT_NONE) != 0)
+        {
+            check(0, "stream: fence page", "", NULL);
+            return NULL;
+        }
+
+        stream_fence = map + FENCE_ROOM;
+    }
+
+    if (len > FENCE_ROOM) {
+        return NULL;
+    }
+
+    memcpy(stream_fence - len, p, len);
+
+    return stream_fence - len;
+}
+
+
+/*
  * Feeds the pieces between "cuts" from private copies that are scribbled
  * over and freed after each feed, so that nothing may point into them; the
  * scratch sits between guard bytes, misaligned by "skew".  A "mask" other
- * than NO_MASK shrinks the hash table so that names collide.
+ * than NO_MASK shrinks the hash table so that names collide.  "fenced":
+ * each piece ends at an inaccessible page instead (fence_copy()).
  */
 
 #define GUARD    64
@@ -649,11 +693,11 @@ run_jansson(const ims_uchar_t *body, size_t len,
 static int
 run_stream(const ims_uchar_t *body, size_t len, const ims_patch_conf_t *conf,
     const size_t *cuts, size_t ncuts, size_t size, size_t skew,
-    uint32_t mask, stream_result_t *r)
+    uint32_t mask, int fenced, stream_result_t *r)
 {
     int            rc, guards_ok;
     size_t         i, from, to;
-    ims_uchar_t   *mem, *piece;
+    ims_uchar_t   *mem, *piece, *heap;
     ims_stream_t   s;
 
     result_init(r);
@@ -673,14 +717,20 @@ run_stream(const ims_uchar_t *body, size_t len, const ims_patch_conf_t *conf,
     for (i = 0; rc == IMS_STREAM_OK && i <= ncuts; i++) {
         to = (i < ncuts) ? cuts[i] : len;
 
-        /* exactly its length: ASan catches a byte read past the piece */
-        piece = malloc(to - from);
-        memcpy(piece, body + from, to - from);
+        heap = NULL;
+        piece = fenced ? fence_copy(body + from, to - from) : NULL;
+
+        if (piece == NULL) {
+            /* exactly its length: ASan catches a byte read past the piece */
+            heap = malloc(to - from);
+            memcpy(heap, body + from, to - from);
+            piece = heap;
+        }
 
         rc = ims_stream_feed(&s, piece, to - from, &r->v);
 
         memset(piece, '"', to - from);
-        free(piece);
+        free(heap);
         from = to;
     }
 
@@ -779,7 +829,7 @@ stream_differential(const ims_uchar_t *body, size_t len,
     result_free(&st);
 
     /* exactly the documented scratch, misaligned */
-    ok = run_stream(body, len, conf, NULL, 0, size, 3, NO_MASK, &st);
+    ok = run_stream(body, len, conf, NULL, 0, size, 3, NO_MASK, 1, &st);
     show(input, sizeof(input), body, len);
     check(ok, "stream: guards", input, NULL);
     compare(&j, &st, "stream: formula scratch", body, len);
@@ -789,7 +839,7 @@ stream_differential(const ims_uchar_t *body, size_t len,
     if (len <= 8192) {
         for (i = 0; i < 4; i += 3) {
             ok = run_stream(body, len, conf, NULL, 0, size, 0, (uint32_t) i,
-                            &st);
+                            0, &st);
             check(ok, "stream: guards, colliding names", input, NULL);
             compare(&j, &st, "stream: colliding names", body, len);
             result_free(&st);
@@ -804,7 +854,7 @@ stream_differential(const ims_uchar_t *body, size_t len,
             cuts[i] = i + 1;
         }
 
-        ok = run_stream(body, len, conf, cuts, len - 1, size, 0, NO_MASK,
+        ok = run_stream(body, len, conf, cuts, len - 1, size, 0, NO_MASK, 1,
                         &st);
         check(ok, "stream: guards, 1-byte pieces", input, NULL);
         compare(&j, &st, "stream: 1-byte pieces", body, len);
@@ -815,7 +865,7 @@ stream_differential(const ims_uchar_t *body, size_t len,
         for (i = 0; i <= len; i++) {
             cut[0] = i;
             ok = run_stream(body, len, conf, cut, 1, size, i & 7, NO_MASK,
-                            &st);
+                            1, &st);
             check(ok, "stream: guards, 2 pieces", input, NULL);
             compare(&j, &st, "stream: 2 pieces", body, len);
             result_free(&st);
@@ -823,7 +873,8 @@ stream_differential(const ims_uchar_t *body, size_t len,
             k = (i * 7 + 3) % (len + 1);
             cut[0] = (i < k) ? i : k;
             cut[1] = (i < k) ? k : i;
-            ok = run_stream(body, len, conf, cut, 2, size, 0, NO_MASK, &st);
+            ok = run_stream(body, len, conf, cut, 2, size, 0, NO_MASK, 0,
+                            &st);
             check(ok, "stream: guards, 3 pieces", input, NULL);
             compare(&j, &st, "stream: 3 pieces", body, len);
             result_free(&st);
@@ -858,7 +909,7 @@ stream_small_scratch(const ims_uchar_t *body, size_t len,
 
     for (size = 0; size <= max; size += step) {
         ok &= run_stream(body, len, conf, NULL, 0, size, size & 7, NO_MASK,
-                         &st);
+                         0, &st);
 
         if (st.rc == IMS_STREAM_NOMEM) {
             nomem++;
@@ -1120,6 +1171,285 @@ stream_generated(void)
 }
 
 
+/* one body whose verdict is known: 0 or 400, and jansson's too */
+
+static void
+stream_utf8_one(const ims_uchar_t *body, size_t len, int status,
+    const ims_patch_conf_t *conf, stream_emitted_t *e)
+{
+    char           input[200];
+    ims_verdict_t  v;
+
+    ims_read_patch_stream(body, len, conf, stream_collect, e, &v);
+    show(input, sizeof(input), body, len);
+    check(v.status == status && (status == 0 || v.code == IMS_IMG_0001),
+          "stream: UTF-8 by RFC 3629", input, v.detail);
+    stream_differential(body, len, conf, 1);
+}
+
+
+/*
+ * Bodies in the shapes clients send (the fast path's, compact and spaced),
+ * and one for the state machine, each with every byte in turn changed to
+ * its neighbours, to '\\' or 0x80, or dropped: every near miss of each
+ * template must get jansson's verdict.
+ */
+
+static void
+stream_perturbed(void)
+{
+    size_t              i, k, n, len;
+    ims_uchar_t        *buf;
+    ims_patch_conf_t    conf;
+    static const char  *shapes[] = {
+        "[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\"},"
+        "{\"op\":\"remove\",\"path\":\"/b\"}]",
+        "[{\"op\": \"replace\", \"path\": \"/name\", \"value\": \"ok\"}, "
+        "{\"op\": \"remove\", \"path\": \"/c\"}]",
+        "[{\"remove\":\"/a\"},{\"replace\":\"/b\",\"value\":\"y\"},"
+        "{\"add\": \"/c\", \"value\": \"z\"}]",
+        "[ {\"op\" : \"add\" , \"path\" : \"/d\" , \"value\" : \"w\" } ]",
+        "[{\"op\":\"add\",\"path\":\"/\\u00e9\",\"value\":{\"a\":[1,-2.5e3,"
+        "true,null,false,\"\\ud83d\\ude00\",0.5E+2]}}]",
+        "[{\"op\":\"replace\",\"path\":\"/x\",\"value\":\"\xe4\xb8\xad\"}]"
+    };
+
+    ims_patch_conf_init(&conf);
+
+    for (k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+        len = strlen(shapes[k]);
+        buf = malloc(len);
+
+        for (i = 0; i < len; i++) {
+            for (n = 0; n < 5; n++) {
+                memcpy(buf, shapes[k], len);
+
+                if (n == 4) {
+                    memmove(buf + i, buf + i + 1, len - i - 1);
+                    stream_differential(buf, len - 1, &conf, 0);
+                    continue;
+                }
+
+                buf[i] = (n == 0) ? buf[i] - 1 : (n == 1) ? buf[i] + 1
+                         : (n == 2) ? '\\' : 0x80;
+                stream_differential(buf, len, &conf, 0);
+            }
+        }
+
+        free(buf);
+    }
+}
+
+
+/*
+ * UTF-8 by RFC 3629, table 4 ("UTF8-octets"), written out: each lead byte
+ * with the range of its first continuation byte; the others are 80-BF.
+ */
+
+static void
+stream_utf8(void)
+{
+    char                 body[64];
+    int                  status;
+    size_t               i, k, n, len;
+    unsigned             c[4], second[6], other[4];
+    stream_emitted_t     e;
+    ims_patch_conf_t     conf;
+    static const struct {
+        unsigned         lead, lo, hi, n;
+    } leads[] = {
+        { 0xc2, 0x80, 0xbf, 2 }, { 0xdf, 0x80, 0xbf, 2 },
+        { 0xe0, 0xa0, 0xbf, 3 }, { 0xe1, 0x80, 0xbf, 3 },
+        { 0xec, 0x80, 0xbf, 3 }, { 0xed, 0x80, 0x9f, 3 },
+        { 0xee, 0x80, 0xbf, 3 }, { 0xef, 0x80, 0xbf, 3 },
+        { 0xf0, 0x90, 0xbf, 4 }, { 0xf1, 0x80, 0xbf, 4 },
+        { 0xf3, 0x80, 0xbf, 4 }, { 0xf4, 0x80, 0x8f, 4 },
+        /* never a lead byte: n 0 */
+        { 0x80, 0, 0, 0 }, { 0xbf, 0, 0, 0 }, { 0xc0, 0, 0, 0 },
+        { 0xc1, 0, 0, 0 }, { 0xf5, 0, 0, 0 }, { 0xf7, 0, 0, 0 },
+        { 0xf8, 0, 0, 0 }, { 0xfe, 0, 0, 0 }, { 0xff, 0, 0, 0 }
+    };
+
+    ims_patch_conf_init(&conf);
+    memset(&e, 0, sizeof(e));
+
+    other[0] = 0x7f;
+    other[1] = 0x80;
+    other[2] = 0xbf;
+    other[3] = 0xc0;
+
+    for (i = 0; i < sizeof(leads) / sizeof(leads[0]); i++) {
+        second[0] = leads[i].lo - 1;
+        second[1] = leads[i].lo;
+        second[2] = leads[i].hi;
+        second[3] = leads[i].hi + 1;
+        second[4] = 0x7f;
+        second[5] = 0xc0;
+
+        for (k = 0; k < 6 + 4 * 2; k++) {
+            c[0] = leads[i].lead;
+            c[1] = (k < 6) ? second[k] : leads[i].lo;
+            c[2] = (k >= 6 && k < 10) ? other[k - 6] : 0x80;
+            c[3] = (k >= 10) ? other[k - 10] : 0xbf;
+
+            if (leads[i].n == 0) {
+                c[1] = 0x80;
+                c[2] = 0x80;
+                c[3] = 0x80;
+            }
+
+            n = leads[i].n ? leads[i].n : 4;
+
+            /* valid: in the lead's ranges, the others all 80-BF */
+            status = (leads[i].n != 0 && c[1] >= leads[i].lo
+                      && c[1] <= leads[i].hi
+                      && (n < 3 || (c[2] >= 0x80 && c[2] <= 0xbf))
+                      && (n < 4 || (c[3] >= 0x80 && c[3] <= 0xbf)))
+                     ? 0 : 400;
+
+            /* as a value, then as a member name, then in a name with more */
+            len = snprintf(body, sizeof(body), "[{\"v\":\"%c%c%c%c\"}]",
+                           c[0], c[1], n > 2 ? c[2] : 'x',
+                           n > 3 ? c[3] : 'y');
+            stream_utf8_one((ims_uchar_t *) body, len, status, &conf, &e);
+
+            len = snprintf(body, sizeof(body), "[{\"%c%c%c%c\":1}]",
+                           c[0], c[1], n > 2 ? c[2] : 'x',
+                           n > 3 ? c[3] : 'y');
+            stream_utf8_one((ims_uchar_t *) body, len, status, &conf, &e);
+
+            len = snprintf(body, sizeof(body),
+                           "[{\"op\":\"add\",\"path\":\"/%c%c%c%c\","
+                           "\"value\":\"%c%c%c%cz\"}]",
+                           c[0], c[1], n > 2 ? c[2] : 'x',
+                           n > 3 ? c[3] : 'y', c[0], c[1],
+                           n > 2 ? c[2] : 'x', n > 3 ? c[3] : 'y');
+            stream_utf8_one((ims_uchar_t *) body, len, status, &conf, &e);
+        }
+    }
+
+    free(e.buf);
+}
+
+
+/*
+ * Member names of 255 bytes and more have a longer record: each repeated
+ * in its object, few (a linear scan) or many (hashed), at the operation's
+ * level and deeper, after an inner object of the same names closed; and
+ * names that differ only in their last byte or length.
+ */
+
+static void
+stream_long_names(void)
+{
+    int                status;
+    char               input[64];
+    size_t             i, k, n, len;
+    stream_text_t      t;
+    ims_verdict_t      v;
+    stream_emitted_t   e;
+    ims_patch_conf_t   conf;
+    static const size_t  sizes[] = { 254, 255, 256, 300, 1000 };
+
+    ims_patch_conf_init(&conf);
+    memset(&e, 0, sizeof(e));
+    t.p = malloc(256);
+    t.size = 256;
+    t.len = 0;
+
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        n = sizes[i];
+
+        for (k = 0; k < 12; k++) {
+            /* k & 1: a repeat; k & 2: hashed; k & 4: one level down */
+            text_add(&t, "[{%s", (k & 4) ? "\"v\":{" : "");
+
+            if (k & 2) {
+                text_repeat(&t, "\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,", 1);
+                text_repeat(&t, "\"f\":6,\"g\":7,\"h\":8,\"i\":9,", 1);
+            }
+
+            text_add(&t, "\"%0*d\":{\"%0*d\":1,\"%0*d\":2},", (int) n, 7,
+                     (int) n, 7, (int) n, 8);
+            text_add(&t, "\"%0*d\":1,\"%0*d\":2,", (int) n, 1, (int) n + 1,
+                     1);
+            text_add(&t, "\"%0*d\":3%s}%s]", (int) n, (k & 1) ? 7 : 9,
+                     (k & 8) ? ",\"z\":0" : "", (k & 4) ? "}" : "");
+
+            status = (k & 1) ? 400 : 0;
+            len = t.len;
+
+            ims_read_patch_stream((ims_uchar_t *) t.p, len, &conf,
+                                  stream_collect, &e, &v);
+            snprintf(input, sizeof(input), "name of %zu bytes, case %zu", n,
+                     k);
+            check(v.status == status, "stream: long names", input,
+                  v.detail);
+
+            text_run(&t, &conf, 0, (n == 255 && k < 4) ? 3 : 0);
+        }
+    }
+
+    free(t.p);
+    free(e.buf);
+}
+
+
+/*
+ * The hash table against flooding (white box, through the fields of
+ * ims_stream_t): a key drawn at random, and the names of a big object
+ * spread over the buckets, not in a few chains.
+ */
+
+static void
+stream_hash_spread(void)
+{
+    int                rc;
+    size_t             i, used, size;
+    stream_text_t      t;
+    ims_uchar_t       *mem;
+    ims_stream_t       s;
+    ims_verdict_t      v;
+    stream_emitted_t   e;
+    ims_patch_conf_t   conf;
+
+    ims_patch_conf_init(&conf);
+    memset(&e, 0, sizeof(e));
+    t.p = malloc(256);
+    t.size = 256;
+    t.len = 0;
+
+    text_add(&t, OP_HEAD "{");
+
+    for (i = 0; i < 2000; i++) {
+        text_add(&t, "\"k%zu\":%zu,", i, i);
+    }
+
+    size = ims_stream_scratch_size(&conf, t.len);
+    mem = malloc(size);
+
+    rc = ims_stream_init(&s, &conf, stream_collect, &e, mem, size);
+    check(rc == IMS_STREAM_OK && (s.hash_key[0] | s.hash_key[1]) != 0
+          && s.hash_key[0] != s.hash_key[1], "stream: a random hash key",
+          "", NULL);
+
+    /* the object is still open: its names are all in the table */
+    rc = ims_stream_feed(&s, (ims_uchar_t *) t.p, t.len, &v);
+
+    for (used = 0, i = 0; rc == IMS_STREAM_OK && i <= s.bucket_mask; i++) {
+        used += (s.buckets[i] != 0);
+    }
+
+    check(rc == IMS_STREAM_OK && s.bucket_mask >= 63
+          && used * 2 > s.bucket_mask + 1, "stream: names spread over buckets",
+          "", NULL);
+
+    free(mem);
+    free(t.p);
+    free(e.buf);
+}
+
+
 /*
  * Kept strings longer than the smallest scratch holds, so that decoding
  * runs out of room in each kind of byte: escapes, \\u escapes, surrogate
@@ -1229,6 +1559,192 @@ stream_anchored(void)
 }
 
 
+typedef struct {
+    const char  *body;
+    size_t       len;
+    size_t       max_depth;         /* 0: the default */
+    size_t       max_ops;           /* 0: the default */
+    int          status;
+    const char  *detail;
+} stream_message_t;
+
+
+#define M(s, depth, ops, status, detail)                                     \
+    { s, sizeof(s) - 1, depth, ops, status, detail }
+
+#define JSON_ERR(at, what)                                                   \
+    "The body is not valid JSON (byte " #at ": " what ")."
+
+#define NOT_OBJ(i)  "Operation " #i ": operations must be JSON objects."
+
+
+/*
+ * Each document error with its message: the byte offset is that of the
+ * byte at which the document can no longer be valid (for a \u escape,
+ * the byte after it; for a name or a number, the byte after it, where it
+ * is known to be whole), the same however the body is cut.
+ */
+static const stream_message_t  stream_messages[] = {
+    M("x", 0, 0, 400, JSON_ERR(0, "unexpected character")),
+    M("]", 0, 0, 400, JSON_ERR(0, "unexpected character")),
+    M("{}", 0, 0, 400,
+      "The body must be a JSON array of operation objects."),
+    M(" \"x\"", 0, 0, 400,
+      "The body must be a JSON array of operation objects."),
+    M("-1", 0, 0, 400,
+      "The body must be a JSON array of operation objects."),
+    M("9", 0, 0, 400,
+      "The body must be a JSON array of operation objects."),
+    M("0", 0, 0, 400,
+      "The body must be a JSON array of operation objects."),
+    M("true", 0, 0, 400,
+      "The body must be a JSON array of operation objects."),
+    M("false", 0, 0, 400,
+      "The body must be a JSON array of operation objects."),
+    M("null", 0, 0, 400,
+      "The body must be a JSON array of operation objects."),
+    M("/", 0, 0, 400, JSON_ERR(0, "unexpected character")),
+    M(":", 0, 0, 400, JSON_ERR(0, "unexpected character")),
+    M("  [] x", 0, 0, 400, JSON_ERR(5, "data after the document")),
+    M("[]]", 0, 0, 400, JSON_ERR(2, "data after the document")),
+    M("[\n]\t\r\n ,", 0, 0, 400, JSON_ERR(7, "data after the document")),
+    M("[", 0, 0, 400, JSON_ERR(1, "premature end")),
+    M("[ ", 0, 0, 400, JSON_ERR(2, "premature end")),
+    M("[{\"a\":", 0, 0, 400, JSON_ERR(6, "premature end")),
+    M("[{\"a\":1", 0, 0, 400, JSON_ERR(7, "premature end")),
+    M("[{\"a\":\"x", 0, 0, 400, JSON_ERR(8, "premature end")),
+    M("[{\"op\":\"add\"", 0, 0, 400, JSON_ERR(12, "premature end")),
+    M("[{\"op\":\"add\"}", 0, 0, 400, JSON_ERR(13, "premature end")),
+    M("[{\"op\":\"add\",\"path\":\"/a\"},", 0, 0, 400,
+      JSON_ERR(26, "premature end")),
+    M("[1]", 0, 0, 400, NOT_OBJ(0)),
+    M("[{},[]]", 0, 0, 400, NOT_OBJ(1)),
+    M("[{},{},\"x\"]", 0, 0, 400, NOT_OBJ(2)),
+    M("[{\"op\":\"add\",\"path\":\"/a\"},{\"op\":\"add\",\"path\":\"/b\"},"
+      "null]", 0, 0, 400, NOT_OBJ(2)),
+    M("[{\"a\":1,}]", 0, 0, 400, JSON_ERR(8, "unexpected character")),
+    M("[{\"a\":1]", 0, 0, 400, JSON_ERR(7, "unexpected character")),
+    M("[{\"a\":[1}]", 0, 0, 400, JSON_ERR(8, "unexpected character")),
+    M("[{\"a\" 1}]", 0, 0, 400, JSON_ERR(6, "unexpected character")),
+    M("[{\"a\":1 2}]", 0, 0, 400, JSON_ERR(8, "unexpected character")),
+    M("[{1:2}]", 0, 0, 400, JSON_ERR(2, "unexpected character")),
+    M("[{\"op\":\"add\"}x]", 0, 0, 400, JSON_ERR(13, "unexpected character")),
+    M("[{\"a\":\"\x01\"}]", 0, 0, 400,
+      JSON_ERR(7, "control character in a string")),
+    M("[{\"a\":\"xy\x1f\"}]", 0, 0, 400,
+      JSON_ERR(9, "control character in a string")),
+    M("[{\"a\":\"\xc3\xc0\"}]", 0, 0, 400, JSON_ERR(8, "invalid UTF-8")),
+    M("[{\"a\":\"\xc0\x80\"}]", 0, 0, 400, JSON_ERR(7, "invalid UTF-8")),
+    M("[{\"a\":\"\xe4\xb8\xc0\"}]", 0, 0, 400,
+      JSON_ERR(9, "invalid UTF-8")),
+    M("[{\"a\":\"\\x\"}]", 0, 0, 400, JSON_ERR(8, "invalid escape")),
+    M("[{\"a\":\"\\u12G4\"}]", 0, 0, 400, JSON_ERR(11, "invalid escape")),
+    M("[{\"a\":\"\\ud800x\"}]", 0, 0, 400,
+      JSON_ERR(13, "unpaired surrogate escape")),
+    M("[{\"a\":\"\\ud800\\x\"}]", 0, 0, 400,
+      JSON_ERR(14, "unpaired surrogate escape")),
+    M("[{\"a\":\"\\ud800\\u0041\"}]", 0, 0, 400,
+      JSON_ERR(19, "unpaired surrogate escape")),
+    M("[{\"a\":\"\\udc00\"}]", 0, 0, 400,
+      JSON_ERR(13, "unpaired surrogate escape")),
+    M("[{\"a\\u0000\":1}]", 0, 0, 400,
+      JSON_ERR(10, "U+0000 in a member name")),
+    M("[{\"a\":01}]", 0, 0, 400, JSON_ERR(7, "invalid number")),
+    M("[{\"a\":-x}]", 0, 0, 400, JSON_ERR(7, "invalid number")),
+    M("[{\"a\":1.}]", 0, 0, 400, JSON_ERR(8, "invalid number")),
+    M("[{\"a\":1e}]", 0, 0, 400, JSON_ERR(8, "invalid number")),
+    M("[{\"a\":1e-x}]", 0, 0, 400, JSON_ERR(9, "invalid number")),
+    M("[{\"a\":1e400}]", 0, 0, 400,
+      JSON_ERR(11, "number out of the range of a double")),
+    M("[{\"a\":[-2e308 ]}]", 0, 0, 400,
+      JSON_ERR(13, "number out of the range of a double")),
+    M("[{\"a\":tru}]", 0, 0, 400, JSON_ERR(9, "invalid literal")),
+    M("[{\"a\":nulL}]", 0, 0, 400, JSON_ERR(9, "invalid literal")),
+    M("[{\"a\":fals}]", 0, 0, 400, JSON_ERR(10, "invalid literal")),
+    M("[{\"a\":1,\"a\":2}]", 0, 0, 400,
+      JSON_ERR(11, "repeated member name")),
+    M("[{\"op\":\"x\",\"op\":\"y\"}]", 0, 0, 400,
+      JSON_ERR(15, "repeated member name")),
+    M("[{\"a\":[[1]]}]", 3, 0, 400,
+      "The body nests more than 3 levels deep."),
+    M("[{\"a\":[1]}]", 2, 0, 400,
+      "The body nests more than 2 levels deep."),
+    M("[{},{},{}]", 0, 2, 400, "The patch has more than 2 operations."),
+    M("[{\"op\":\"add\",\"path\":\"/a\"},{\"op\":\"add\",\"path\":\"/b\"}]",
+      0, 1, 400, "The patch has more than 1 operations."),
+};
+
+
+static void
+stream_message_check(const stream_message_t *m, const ims_patch_conf_t *conf,
+    const stream_result_t *r, const char *what)
+{
+    int   ok;
+    char  got[IMS_DETAIL_MAX + 32];
+
+    ok = r->rc == IMS_STREAM_REJECT && r->v.status == m->status
+         && r->v.code == IMS_IMG_0001 && strcmp(r->v.detail, m->detail) == 0;
+
+    snprintf(got, sizeof(got), "%d %d %s", r->rc, r->v.status, r->v.detail);
+    check(ok, what, m->body, ok ? NULL : got);
+}
+
+
+static void
+stream_messages_test(void)
+{
+    size_t                   i, k, size, *cuts;
+    ims_patch_conf_t         conf;
+    stream_result_t          r;
+    const stream_message_t  *m;
+
+    for (i = 0; i < sizeof(stream_messages) / sizeof(stream_messages[0]);
+         i++)
+    {
+        m = &stream_messages[i];
+
+        ims_patch_conf_init(&conf);
+
+        if (m->max_depth) {
+            conf.max_depth = m->max_depth;
+        }
+
+        if (m->max_ops) {
+            conf.max_ops = m->max_ops;
+        }
+
+        size = ims_stream_scratch_size(&conf, m->len);
+
+        /* whole, one byte at a time, and cut at every byte */
+        run_stream((const ims_uchar_t *) m->body, m->len, &conf, NULL, 0,
+                   size, 0, NO_MASK, 1, &r);
+        stream_message_check(m, &conf, &r, "stream message: whole");
+        result_free(&r);
+
+        cuts = malloc(m->len * sizeof(size_t));
+
+        for (k = 0; k + 1 < m->len; k++) {
+            cuts[k] = k + 1;
+        }
+
+        run_stream((const ims_uchar_t *) m->body, m->len, &conf, cuts,
+                   m->len - 1, size, 0, NO_MASK, 1, &r);
+        stream_message_check(m, &conf, &r, "stream message: 1-byte pieces");
+        result_free(&r);
+
+        for (k = 0; k <= m->len; k++) {
+            cuts[0] = k;
+            run_stream((const ims_uchar_t *) m->body, m->len, &conf, cuts, 1,
+                       size, 0, NO_MASK, 1, &r);
+            stream_message_check(m, &conf, &r, "stream message: 2 pieces");
+            result_free(&r);
+        }
+
+        free(cuts);
+    }
+}
+
+
 /* the contract of the incremental API beyond the differential */
 
 static void
@@ -1331,7 +1847,12 @@ test_stream(void)
     }
 
     stream_generated();
+    stream_perturbed();
+    stream_utf8();
+    stream_long_names();
+    stream_hash_spread();
     stream_tight();
     stream_anchored();
+    stream_messages_test();
     stream_api();
 }
