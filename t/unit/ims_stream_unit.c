@@ -307,6 +307,12 @@ static const stream_body_t  stream_corpus[] = {
     B(OP_HEAD "\"\\ud83d\\ude00\"}]"),
     B(OP_HEAD "\"\\uD83D\\uDE00\"}]"),
     B(OP_HEAD "\"\\udbff\\udfff\"}]"),
+    B(OP_HEAD "\"\\udbff\\udc00\\ud800\\udfff\"}]"),
+    B(OP_HEAD "\"\\ud800\\udbff\"}]"),
+    B(OP_HEAD "\"\\ud800\\ue000\"}]"),
+    B(OP_HEAD "\"\\ud7ff\\ue000\\uFFFF\"}]"),
+    B(OP_HEAD "\"\\udfff\"}]"),
+    B(OP_HEAD "\"\\udc00\\udc00\"}]"),
     B(OP_HEAD "\"\\ud800\\udc00\"}]"),
     B(OP_HEAD "\"\\ud83d\"}]"),
     B(OP_HEAD "\"\\ud83dx\"}]"),
@@ -1191,8 +1197,9 @@ stream_utf8_one(const ims_uchar_t *body, size_t len, int status,
 /*
  * Bodies in the shapes clients send (the fast path's, compact and spaced),
  * and one for the state machine, each with every byte in turn changed to
- * its neighbours, to '\\' or 0x80, or dropped: every near miss of each
- * template must get jansson's verdict.
+ * its neighbours, to '\\' or 0x80, dropped or doubled: every near miss of
+ * each template must get jansson's verdict.  Then strings that hold the
+ * template's own punctuation, or end at a byte the fast path stops at.
  */
 
 static void
@@ -1200,7 +1207,19 @@ stream_perturbed(void)
 {
     size_t              i, k, n, len;
     ims_uchar_t        *buf;
+    stream_text_t       t;
     ims_patch_conf_t    conf;
+    static const char  *heads[] = {
+        "[{\"op\":\"", "[{\"op\":\"add\",\"path\":\"/",
+        "[{\"remove\":\"/b\",\"value\":\"", "[{\"replace\":\""
+    };
+    static const char  *ends[] = {
+        "\",\"path\":\"/a\"}]", "\"}]", "\"}]", "\"},{\"add\":\"/c\"}]"
+    };
+    static const char  *tails[] = {
+        "", "}", "\"}", "\\\"}", "\",\"value\":\"v\"}", "\\}", "\x01}",
+        "\xc3}", "\xc3\xa9}", "]", "\"},{", "\"x"
+    };
     static const char  *shapes[] = {
         "[{\"op\":\"add\",\"path\":\"/a\",\"value\":\"x\"},"
         "{\"op\":\"remove\",\"path\":\"/b\"}]",
@@ -1218,15 +1237,21 @@ stream_perturbed(void)
 
     for (k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
         len = strlen(shapes[k]);
-        buf = malloc(len);
+        buf = malloc(len + 1);
 
         for (i = 0; i < len; i++) {
-            for (n = 0; n < 5; n++) {
+            for (n = 0; n < 6; n++) {
                 memcpy(buf, shapes[k], len);
 
                 if (n == 4) {
                     memmove(buf + i, buf + i + 1, len - i - 1);
                     stream_differential(buf, len - 1, &conf, 0);
+                    continue;
+                }
+
+                if (n == 5) {
+                    memcpy(buf + i + 1, shapes[k] + i, len - i);
+                    stream_differential(buf, len + 1, &conf, 0);
                     continue;
                 }
 
@@ -1238,6 +1263,22 @@ stream_perturbed(void)
 
         free(buf);
     }
+
+    t.p = malloc(256);
+    t.size = 256;
+    t.len = 0;
+
+    for (i = 0; i < 12; i++) {
+        for (k = 0; k < sizeof(tails) / sizeof(tails[0]); k++) {
+            for (n = 0; n < 4; n++) {
+                text_add(&t, "%s%.*s%s%s", heads[n], (int) i, "abcdefghijkl",
+                         tails[k], ends[n]);
+                text_run(&t, &conf, 0, 0);
+            }
+        }
+    }
+
+    free(t.p);
 }
 
 
@@ -1332,11 +1373,92 @@ stream_utf8(void)
 }
 
 
+/* n bytes as they are, NUL included */
+
+static void
+text_bytes(stream_text_t *t, const char *p, size_t n)
+{
+    if (t->len + n + 1 > t->size) {
+        t->size = (t->len + n) * 2 + 256;
+        t->p = realloc(t->p, t->size);
+    }
+
+    memcpy(t->p + t->len, p, n);
+    t->len += n;
+}
+
+
+/*
+ * Strings of every length from 0 to 40 and each byte the scanners must
+ * stop at (or must not) at every position of them: kept (operation
+ * members, read by the state machine since an unknown member comes
+ * first, or by the fast path), skipped (another member's value) and as
+ * member names; the 16-byte blocks of the scanner and their tails.
+ */
+
+static void
+stream_string_bytes(void)
+{
+    size_t             i, k, n, m;
+    char               str[48];
+    stream_text_t      t;
+    ims_patch_conf_t   conf;
+    static const char  special[] = {
+        0x00, 0x01, 0x1f, 0x20, 0x21, '"', '#', '\\', ']', 0x7e, 0x7f,
+        (char) 0x80, (char) 0xc3, (char) 0xff
+    };
+
+    ims_patch_conf_init(&conf);
+    t.p = malloc(256);
+    t.size = 256;
+    t.len = 0;
+
+    for (n = 0; n <= 40; n++) {
+        for (i = 0; i < n; i++) {
+            str[i] = (char) ('a' + i % 26);
+        }
+
+        /* k == sizeof(special): the plain string */
+        for (k = 0; k <= sizeof(special); k++) {
+            m = (k < sizeof(special)) ? n : 1;
+
+            for (i = 0; i < m; i++) {
+                if (k < sizeof(special)) {
+                    str[i] = special[k];
+                }
+
+                text_add(&t, "[{\"x\":\"");
+                text_bytes(&t, str, n);
+                text_add(&t, "\",\"op\":\"add\",\"path\":\"/");
+                text_bytes(&t, str, n);
+                text_add(&t, "\",\"value\":\"");
+                text_bytes(&t, str, n);
+                text_add(&t, "\"}]");
+                text_run(&t, &conf, 0, 0);
+
+                text_add(&t, "[{\"op\":\"add\",\"path\":\"/");
+                text_bytes(&t, str, n);
+                text_add(&t, "\",\"value\":\"");
+                text_bytes(&t, str, n);
+                text_add(&t, "\"},{\"");
+                text_bytes(&t, str, n);
+                text_add(&t, "\":1}]");
+                text_run(&t, &conf, 0, 0);
+
+                str[i] = (char) ('a' + i % 26);
+            }
+        }
+    }
+
+    free(t.p);
+}
+
+
 /*
  * Member names of 255 bytes and more have a longer record: each repeated
  * in its object, few (a linear scan) or many (hashed), at the operation's
- * level and deeper, after an inner object of the same names closed; and
- * names that differ only in their last byte or length.
+ * level and deeper, after an inner object of the same names closed, after
+ * a kept operation string; and names that differ only in their length.
  */
 
 static void
@@ -1362,7 +1484,8 @@ stream_long_names(void)
 
         for (k = 0; k < 12; k++) {
             /* k & 1: a repeat; k & 2: hashed; k & 4: one level down */
-            text_add(&t, "[{%s", (k & 4) ? "\"v\":{" : "");
+            text_add(&t, "[{%s%s", (k & 8) ? "\"value\":\"kept\"," : "",
+                     (k & 4) ? "\"v\":{" : "");
 
             if (k & 2) {
                 text_repeat(&t, "\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,", 1);
@@ -1386,7 +1509,8 @@ stream_long_names(void)
             check(v.status == status, "stream: long names", input,
                   v.detail);
 
-            text_run(&t, &conf, 0, (n == 255 && k < 4) ? 3 : 0);
+            text_run(&t, &conf, 0, (n == 255 || (n == 256 && k >= 8)) ? 1
+                                                                      : 0);
         }
     }
 
@@ -1751,6 +1875,7 @@ static void
 stream_api(void)
 {
     int               rc;
+    size_t            len;
     ims_uchar_t       scratch[4096], *big;
     ims_stream_t      s;
     ims_verdict_t     v;
@@ -1821,6 +1946,20 @@ stream_api(void)
                                        sizeof(scratch), &v);
     check(rc == 0, "stream: a big body needs no big scratch to pass", "",
           NULL);
+
+    /* the largest body whose scratch the stack takes, and one byte more */
+    for (len = 1024; ims_stream_scratch_size(&conf, len + 1)
+                     <= IMS_STREAM_STACK_MAX; len++)
+    {
+        /* void */
+    }
+
+    rc = ims_read_patch_stream(big, len, &conf, stream_collect, &e, &v);
+    check(rc == 0 && v.status == 0, "stream: scratch of the stack limit",
+          "", v.detail);
+    rc = ims_read_patch_stream(big, len + 1, &conf, stream_collect, &e, &v);
+    check(rc == -1 && v.status == 500 && v.code == IMS_OK,
+          "stream: scratch past the stack limit", "", v.detail);
     free(big);
 
     free(e.buf);
@@ -1849,6 +1988,7 @@ test_stream(void)
     stream_generated();
     stream_perturbed();
     stream_utf8();
+    stream_string_bytes();
     stream_long_names();
     stream_hash_spread();
     stream_tight();
