@@ -1575,6 +1575,227 @@ stream_hash_spread(void)
 
 
 /*
+ * SipHash-c-d as its paper (Aumasson and Bernstein, 2012) gives it, the
+ * 64-bit output v0 ^ v1 ^ v2 ^ v3, little-endian words.
+ */
+
+#define SIP_ROTL(x, b)  (uint64_t) (((x) << (b)) | ((x) >> (64 - (b))))
+
+static uint64_t
+ref_siphash(const uint64_t key[2], const ims_uchar_t *p, size_t len,
+    int c, int d)
+{
+    int       r;
+    size_t    i, k;
+    uint64_t  v0, v1, v2, v3, m;
+
+    v0 = key[0] ^ 0x736f6d6570736575ULL;
+    v1 = key[1] ^ 0x646f72616e646f6dULL;
+    v2 = key[0] ^ 0x6c7967656e657261ULL;
+    v3 = key[1] ^ 0x7465646279746573ULL;
+
+    for (i = 0; i <= len; i += 8) {
+        m = 0;
+
+        if (i + 8 <= len) {
+            for (k = 0; k < 8; k++) {
+                m |= (uint64_t) p[i + k] << (8 * k);
+            }
+
+        } else {
+            for (k = 0; i + k < len; k++) {
+                m |= (uint64_t) p[i + k] << (8 * k);
+            }
+
+            m |= (uint64_t) len << 56;
+        }
+
+        v3 ^= m;
+
+        for (r = 0; r < c; r++) {
+            v0 += v1; v1 = SIP_ROTL(v1, 13); v1 ^= v0; v0 = SIP_ROTL(v0, 32);
+            v2 += v3; v3 = SIP_ROTL(v3, 16); v3 ^= v2;
+            v0 += v3; v3 = SIP_ROTL(v3, 21); v3 ^= v0;
+            v2 += v1; v1 = SIP_ROTL(v1, 17); v1 ^= v2; v2 = SIP_ROTL(v2, 32);
+        }
+
+        v0 ^= m;
+
+        if (i + 8 > len) {
+            break;
+        }
+    }
+
+    v2 ^= 0xff;
+
+    for (r = 0; r < d; r++) {
+        v0 += v1; v1 = SIP_ROTL(v1, 13); v1 ^= v0; v0 = SIP_ROTL(v0, 32);
+        v2 += v3; v3 = SIP_ROTL(v3, 16); v3 ^= v2;
+        v0 += v3; v3 = SIP_ROTL(v3, 21); v3 ^= v0;
+        v2 += v1; v1 = SIP_ROTL(v1, 17); v1 ^= v2; v2 = SIP_ROTL(v2, 32);
+    }
+
+    return v0 ^ v1 ^ v2 ^ v3;
+}
+
+
+/*
+ * The hash of member names is SipHash-1-3 under the reader's key (white
+ * box: the table's buckets, through the fields of ims_stream_t): the
+ * buckets an open object's names fill are exactly those of their hashes.
+ * Names of every length from 0 to 20 (each tail of a 64-bit word), bytes
+ * above 0x7f among them.
+ */
+
+static void
+stream_siphash(void)
+{
+    int                 rc, ok;
+    size_t              i, k, size;
+    uint32_t            want;
+    uint64_t            key[2];
+    stream_text_t       t;
+    ims_uchar_t        *mem, *hit, name[24];
+    ims_stream_t        s;
+    ims_verdict_t       v;
+    stream_emitted_t    e;
+    ims_patch_conf_t    conf;
+    static const ims_uchar_t  k16[16] = {
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+    };
+
+    /* the reference against the published vectors, key 00..0f */
+    key[0] = 0x0706050403020100ULL;
+    key[1] = 0x0f0e0d0c0b0a0908ULL;
+    check(ref_siphash(key, k16, 0, 2, 4) == 0x726fdb47dd0e0e31ULL
+          && ref_siphash(key, k16, 15, 2, 4) == 0xa129ca6149be45e5ULL
+          && ref_siphash(key, k16, 0, 1, 3) == 0xabac0158050fc4dcULL,
+          "stream: reference SipHash", "", NULL);
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    ims_patch_conf_init(&conf);
+    memset(&e, 0, sizeof(e));
+    t.p = malloc(256);
+    t.size = 256;
+    t.len = 0;
+
+    size = 65536;
+    mem = malloc(size);
+    hit = calloc(size, 1);
+
+    rc = ims_stream_init(&s, &conf, stream_collect, &e, mem, size);
+    ok = (rc == IMS_STREAM_OK && s.bucket_mask >= 255
+          && s.bucket_mask < size);
+
+    text_add(&t, OP_HEAD "{");
+
+    for (i = 0; ok && i <= 20; i++) {
+        /* "é" (C3 A9) i / 2 times, or i letters */
+        for (k = 0; k < i; k++) {
+            name[k] = (i % 2) ? 'a' + (i + k) % 26 : (k % 2) ? 0xa9 : 0xc3;
+        }
+
+        text_add(&t, "\"");
+        text_bytes(&t, (char *) name, i);
+        text_add(&t, "\":%zu,", i);
+
+        want = (uint32_t) ref_siphash(s.hash_key, name, i, 1, 3);
+        hit[want & s.bucket_mask] = 1;
+    }
+
+    /* the object is still open: its names are all in the table */
+    rc = ims_stream_feed(&s, (ims_uchar_t *) t.p, t.len, &v);
+    ok = ok && rc == IMS_STREAM_OK;
+
+    for (i = 0; ok && i <= s.bucket_mask; i++) {
+        ok = ((s.buckets[i] != 0) == hit[i]);
+    }
+
+    check(ok, "stream: names hashed with SipHash-1-3", "", NULL);
+
+    free(hit);
+    free(mem);
+    free(t.p);
+    free(e.buf);
+#endif
+}
+
+
+/*
+ * The fast path reads an operation in the usual shape in place, whole in
+ * a piece: its strings, however long, need no scratch.  Compact, with a
+ * space after ':' and ',' (as encoders write), pretty-printed, and v2.0,
+ * with each verb; at the smallest depth limit that allows operations.
+ * (Whitespace before a ',' sends the object to the state machine.)
+ */
+
+static void
+stream_in_place(void)
+{
+    size_t             i, k, size;
+    char              *big;
+    stream_text_t      t;
+    stream_result_t    j, st;
+    ims_patch_conf_t   conf;
+    static const char  *shapes[] = {
+        "[{\"op\":\"%s\",\"path\":\"/%s\",\"value\":\"%s\"}]",
+        "[{\"op\": \"%s\", \"path\": \"/%s\", \"value\": \"%s\"}]",
+        "[\n  {\n    \"op\": \"%s\",\n    \"path\": \"/%s\",\n"
+        "    \"value\": \"%s\"\n  }\n]\n",
+        "[ { \"op\" : \"%s\", \"path\" : \"/%s\",\t\"value\" : \"%s\" } ]",
+        "[{\"op\":\"%s\",\"path\":\"/%s\"},{\"op\":\"add\",\"path\":\"/x\","
+        "\"value\":\"%s\"}]",
+        "[{\"%s\":\"/%s\",\"value\":\"%s\"}]",
+        "[{\"%s\": \"/%s\", \"value\": \"%s\"}]",
+        "[ {\t\"%s\" :\t\"/%s\",\r\n\"value\"\n:\"%s\"} ]"
+    };
+    static const char  *verbs[] = { "add", "replace", "remove" };
+
+    t.p = malloc(256);
+    t.size = 256;
+    t.len = 0;
+
+    big = malloc(10001);
+
+    for (i = 0; i < 10000; i++) {
+        big[i] = 'a' + i % 26;
+    }
+
+    big[10000] = '\0';
+
+    for (k = 0; k < 2; k++) {
+        ims_patch_conf_init(&conf);
+
+        if (k) {
+            conf.max_depth = 2;
+        }
+
+        /* the least scratch: that of an empty body */
+        size = ims_stream_scratch_size(&conf, 0);
+
+        for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]) * 3; i++) {
+            text_add(&t, shapes[i / 3], verbs[i % 3], big + 9000, big);
+
+            run_jansson((ims_uchar_t *) t.p, t.len, &conf, &j);
+            run_stream((ims_uchar_t *) t.p, t.len, &conf, NULL, 0, size, 0,
+                       NO_MASK, 1, &st);
+            compare(&j, &st, "stream: read in place", (ims_uchar_t *) t.p,
+                    t.len);
+            check(j.rc == 0 && j.e.n > 0, "stream: read in place, passes",
+                  shapes[i / 3], NULL);
+            result_free(&j);
+            result_free(&st);
+
+            t.len = 0;
+        }
+    }
+
+    free(big);
+    free(t.p);
+}
+
+
+/*
  * Kept strings longer than the smallest scratch holds, so that decoding
  * runs out of room in each kind of byte: escapes, \\u escapes, surrogate
  * pairs, the lead and continuation bytes of 2-, 3- and 4-byte characters;
@@ -1916,6 +2137,17 @@ stream_api(void)
           == IMS_STREAM_REJECT && v.code == IMS_IMG_0001,
           "stream: premature end", "[", NULL);
 
+    /* a scratch of any alignment: the frames and buckets are aligned */
+    for (len = 0; len < 8; len++) {
+        rc = ims_stream_init(&s, &conf, stream_collect, &e, scratch + len,
+                             sizeof(scratch) - 8);
+        check(rc == IMS_STREAM_OK
+              && ((uintptr_t) s.frames & (sizeof(uint32_t) - 1)) == 0
+              && ((uintptr_t) s.buckets & (sizeof(uint32_t) - 1)) == 0
+              && (ims_uchar_t *) s.frames - (scratch + len) < 8,
+              "stream: aligned frames and buckets", "", NULL);
+    }
+
     /* scratch too small for even the frames */
     rc = ims_stream_init(&s, &conf, stream_collect, &e, scratch, 16);
     check(rc == IMS_STREAM_NOMEM, "stream: init refuses a tiny scratch", "",
@@ -1991,6 +2223,8 @@ test_stream(void)
     stream_string_bytes();
     stream_long_names();
     stream_hash_spread();
+    stream_siphash();
+    stream_in_place();
     stream_tight();
     stream_anchored();
     stream_messages_test();
