@@ -1413,6 +1413,17 @@ stream_string_bytes(void)
     t.size = 256;
     t.len = 0;
 
+    /* each printable character alone, where no 16-byte block is read */
+    for (i = 0x20; i < 0x7f; i++) {
+        if (i == '"' || i == '\\') {
+            continue;
+        }
+
+        text_add(&t, "[{\"op\":\"add\",\"path\":\"/%c\",\"value\":\"%c\","
+                 "\"%c\":\"%c\"}]", (int) i, (int) i, (int) i, (int) i);
+        text_run(&t, &conf, 0, 0);
+    }
+
     for (n = 0; n <= 40; n++) {
         for (i = 0; i < n; i++) {
             str[i] = (char) ('a' + i % 26);
@@ -1994,6 +2005,11 @@ static const stream_message_t  stream_messages[] = {
       JSON_ERR(13, "unpaired surrogate escape")),
     M("[{\"a\\u0000\":1}]", 0, 0, 400,
       JSON_ERR(10, "U+0000 in a member name")),
+    M("[{\"a\"::1}]", 0, 0, 400, JSON_ERR(6, "unexpected character")),
+    M("[{\"a\":/1}]", 0, 0, 400, JSON_ERR(6, "unexpected character")),
+    M("[{\"a\":[:]}]", 0, 0, 400, JSON_ERR(7, "unexpected character")),
+    M("[{\"a\":s}]", 0, 0, 400, JSON_ERR(6, "unexpected character")),
+    M("[{\"a\":u}]", 0, 0, 400, JSON_ERR(6, "unexpected character")),
     M("[{\"a\":01}]", 0, 0, 400, JSON_ERR(7, "invalid number")),
     M("[{\"a\":-x}]", 0, 0, 400, JSON_ERR(7, "invalid number")),
     M("[{\"a\":1.}]", 0, 0, 400, JSON_ERR(8, "invalid number")),
