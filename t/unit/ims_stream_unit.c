@@ -1290,8 +1290,8 @@ stream_perturbed(void)
 static void
 stream_utf8(void)
 {
-    char                 body[64];
     int                  status;
+    char                 body[64];
     size_t               i, k, n, len;
     unsigned             c[4], second[6], other[4];
     stream_emitted_t     e;
@@ -1494,13 +1494,16 @@ stream_long_names(void)
         n = sizes[i];
 
         for (k = 0; k < 12; k++) {
-            /* k & 1: a repeat; k & 2: hashed; k & 4: one level down */
+            /*
+             * k & 1: a repeat; k & 2: hashed; k & 4: one level down;
+             * k & 8: a kept string before, a member after
+             */
             text_add(&t, "[{%s%s", (k & 8) ? "\"value\":\"kept\"," : "",
                      (k & 4) ? "\"v\":{" : "");
 
             if (k & 2) {
-                text_repeat(&t, "\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,", 1);
-                text_repeat(&t, "\"f\":6,\"g\":7,\"h\":8,\"i\":9,", 1);
+                text_add(&t, "\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,");
+                text_add(&t, "\"f\":6,\"g\":7,\"h\":8,\"i\":9,");
             }
 
             text_add(&t, "\"%0*d\":{\"%0*d\":1,\"%0*d\":2},", (int) n, 7,
