@@ -2057,10 +2057,17 @@ stream_message_check(const stream_message_t *m, const ims_patch_conf_t *conf,
 static void
 stream_messages_test(void)
 {
-    size_t                   i, k, size, *cuts;
+    char                     want[IMS_DETAIL_MAX];
+    size_t                   i, k, size, *cuts, cut[1];
+    stream_text_t            t;
     ims_patch_conf_t         conf;
     stream_result_t          r;
+    stream_message_t         deep;
     const stream_message_t  *m;
+
+    t.p = malloc(256);
+    t.size = 256;
+    t.len = 0;
 
     for (i = 0; i < sizeof(stream_messages) / sizeof(stream_messages[0]);
          i++)
@@ -2106,6 +2113,56 @@ stream_messages_test(void)
 
         free(cuts);
     }
+
+    /*
+     * The gateway's limit just under jansson's: 2047 levels pass, 2048 are
+     * "more than 2047 levels"; with a higher limit, jansson's own: a scalar
+     * at level 2049 (it counts as a level) or an array opening it, at its
+     * byte.
+     */
+    for (k = 0; k < 4; k++) {
+        ims_patch_conf_init(&conf);
+        conf.max_depth = (k < 2) ? 2047 : 5000;
+
+        t.len = 0;
+        text_add(&t, "[{\"v\":");
+        text_repeat(&t, "[", 2045 + (k > 0) + (k == 3));
+        text_add(&t, "1");
+        text_repeat(&t, "]", 2045 + (k > 0) + (k == 3));
+        text_add(&t, "}]");
+
+        size = ims_stream_scratch_size(&conf, t.len);
+
+        snprintf(want, sizeof(want), (k < 2)
+                 ? "The body nests more than 2047 levels deep."
+                 : "The body is not valid JSON (byte %d: nesting deeper "
+                   "than 2048).", 6 + 2046);
+
+        deep.body = t.p;
+        deep.len = t.len;
+        deep.status = 400;
+        deep.detail = want;
+
+        /* k == 0: 2047 levels of arrays and objects, then the scalar */
+        if (k == 0) {
+            run_stream((ims_uchar_t *) t.p, t.len, &conf, NULL, 0, size, 0,
+                       NO_MASK, 1, &r);
+            check(r.rc == IMS_STREAM_OK, "stream: 2047 levels deep", "",
+                  r.v.detail);
+            result_free(&r);
+            continue;
+        }
+
+        for (i = 0; i <= t.len; i += 511) {
+            cut[0] = i;
+            run_stream((ims_uchar_t *) t.p, t.len, &conf, cut, 1, size, 0,
+                       NO_MASK, 1, &r);
+            stream_message_check(&deep, &conf, &r, "stream message: depth");
+            result_free(&r);
+        }
+    }
+
+    free(t.p);
 }
 
 
