@@ -26,6 +26,7 @@ ims_core_init(void)
 
     ims_attrs_init();
     ims_query_index_init();
+    ims_stream_core_init();
 
     ims_core_initialized = 1;
 }

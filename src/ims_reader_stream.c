@@ -134,6 +134,16 @@ ims_stream_fail(ims_stream_t *s, ims_stream_error_t err, size_t at)
 }
 
 
+/* by ims_core_init(): the string scanners' table and the hash key */
+
+void
+ims_stream_core_init(void)
+{
+    ims_stream_tables_init();
+    ims_stream_seed();
+}
+
+
 size_t
 ims_stream_scratch_size(const ims_patch_conf_t *conf, size_t len)
 {
@@ -184,6 +194,14 @@ ims_stream_init(ims_stream_t *s, const ims_patch_conf_t *conf,
     /* 32-bit offsets in the records */
     if (size > 0xffffff00) {
         size = 0xffffff00;
+    }
+
+    if (!ims_core_ready()) {
+        s->base = NULL;
+        ims_reject(&s->verdict, 500, IMS_OK,
+                   "ims_core_init() was not called.");
+        s->rc = IMS_STREAM_NOMEM;
+        return s->rc;
     }
 
     pad = (8 - ((uintptr_t) scratch & 7)) & 7;

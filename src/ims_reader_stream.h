@@ -94,15 +94,11 @@ typedef enum {
 } ims_stream_error_t;
 
 
-/* string bytes the scanners pass over: printable ASCII but '"' and '\' */
-static const ims_uchar_t  ims_stream_plain[256] = {
-    [0x20] =    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    [0x30] =    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    [0x40] =    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    [0x50] =    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
-    [0x60] =    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    [0x70] =    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-};
+/*
+ * String bytes the scanners pass over: printable ASCII but '"' and '\';
+ * built by ims_stream_tables_init().
+ */
+extern ims_uchar_t  ims_stream_plain[256];
 
 
 /*
@@ -228,6 +224,7 @@ ims_stream_copy(ims_uchar_t *dst, const ims_uchar_t *src, size_t n)
 
 
 /* ims_reader_stream_tokens.c */
+void ims_stream_tables_init(void);
 int ims_stream_string(ims_stream_t *s, const ims_uchar_t **pos,
     const ims_uchar_t *last);
 void ims_stream_number_start(ims_stream_t *s);
@@ -237,6 +234,7 @@ int ims_stream_literal(ims_stream_t *s, const ims_uchar_t **pos,
     const ims_uchar_t *last);
 
 /* ims_reader_stream_names.c */
+void ims_stream_seed(void);
 void ims_stream_hash_key(uint64_t key[2]);
 ims_uchar_t *ims_stream_record(ims_stream_t *s, ims_uchar_t *dst,
     size_t *len);

@@ -40,7 +40,6 @@
 
 
 static uint64_t  ims_stream_key[2];
-static unsigned  ims_stream_seeded;
 
 
 static ims_inline uint32_t
@@ -136,12 +135,9 @@ ims_stream_hash(const ims_stream_t *s, const ims_uchar_t *p, size_t len)
 }
 
 
-/*
- * Once per process; a race between threads at worst seeds twice, and any
- * key is as good as another for correctness.
- */
+/* by ims_core_init(): the nginx master's key is its workers' */
 
-static void
+void
 ims_stream_seed(void)
 {
     struct timespec  ts;
@@ -150,7 +146,6 @@ ims_stream_seed(void)
     if (getrandom(ims_stream_key, sizeof(ims_stream_key), GRND_NONBLOCK)
         == (ssize_t) sizeof(ims_stream_key))
     {
-        ims_stream_seeded = 1;
         return;
     }
 #endif
@@ -162,7 +157,6 @@ ims_stream_seed(void)
                         ^ (uint64_t) ts.tv_sec ^ (uintptr_t) &ts;
     ims_stream_key[1] = ((uint64_t) getpid() * 0xc2b2ae3d27d4eb4fULL)
                         ^ (uintptr_t) ims_stream_seed;
-    ims_stream_seeded = 1;
 }
 
 
@@ -171,10 +165,6 @@ ims_stream_seed(void)
 void
 ims_stream_hash_key(uint64_t key[2])
 {
-    if (!ims_stream_seeded) {
-        ims_stream_seed();
-    }
-
     key[0] = ims_stream_key[0];
     key[1] = ims_stream_key[1];
 }

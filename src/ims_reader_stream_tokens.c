@@ -39,11 +39,26 @@ static const char  ims_stream_dbl_limit[] =
 #define IMS_DBL_LIMIT_DIGITS  (sizeof(ims_stream_dbl_limit) - 1)
 
 
+ims_uchar_t  ims_stream_plain[256];
+
+
 /* the byte a one-letter escape stands for; 0: not an escape */
 static const ims_uchar_t  ims_stream_unescape[256] = {
     ['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b', ['f'] = '\f',
     ['n'] = '\n', ['r'] = '\r', ['t'] = '\t'
 };
+
+
+void
+ims_stream_tables_init(void)
+{
+    int  c;
+
+    for (c = 0; c < 256; c++) {
+        ims_stream_plain[c] = (c >= 0x20 && c < 0x80 && c != '"'
+                               && c != '\\');
+    }
+}
 
 
 /* compares a significant digit with the overflow limit, until one differs */

@@ -116,6 +116,7 @@ typedef struct {
 } ims_stream_t;
 
 
+void ims_stream_core_init(void);
 size_t ims_stream_scratch_size(const ims_patch_conf_t *conf, size_t len);
 int ims_stream_init(ims_stream_t *s, const ims_patch_conf_t *conf,
     ims_emit_pt emit, void *data, ims_uchar_t *scratch, size_t size);
