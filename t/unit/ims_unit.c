@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 #include <jansson.h>
 
 #include "ims.h"
@@ -23,6 +24,20 @@
 
 
 static int  passed, failed;
+
+
+/*
+ * Under ASan a malloc() over its maximum aborts the test; the core's own
+ * answer to a refused allocation is what test_patch_pieces() checks.
+ */
+
+const char *__asan_default_options(void);
+
+const char *
+__asan_default_options(void)
+{
+    return "allocator_may_return_null=1";
+}
 
 
 #define V20  IMS_PATCH_V20
@@ -2097,6 +2112,17 @@ test_error_codes(void)
     check(v.detail_len == IMS_DETAIL_MAX - 2, "a detail one short", "",
           NULL);
 
+    /*
+     * vsnprintf() fails on a wide character it cannot convert (a lone
+     * surrogate, in any locale): the verdict keeps its code and an empty
+     * detail, never the part formatted before the failure
+     */
+    check(ims_reject(&v, 400, IMS_IMG_0017, "Bad %ls.", L"\xd800") == -1
+          && v.status == 400 && v.code == IMS_IMG_0017
+          && v.detail_len == 0 && v.detail[0] == '\0',
+          "a detail vsnprintf() cannot format", "", v.detail);
+    check_error_body(&v, "a detail vsnprintf() cannot format");
+
     /* the example of docs/rules.md, "Error responses" */
     ims_patch_conf_init(&conf);
     ims_patch_validate(V21, (const ims_uchar_t *)
@@ -2788,6 +2814,17 @@ test_patch_pieces(void)
     check(rc != 0 && v.status == 500, "no scratch to read the body", "",
           v.detail);
     free(scratch);
+
+    /*
+     * one buffer so large that no scratch can be had for it (over
+     * PTRDIFF_MAX, which malloc() refuses): a 500 without an IMS code,
+     * before a byte of the body is read
+     */
+    ims_patch_validate(V21, (const ims_uchar_t *) "[]", SIZE_MAX / 2, &conf,
+                       &v);
+    check(v.status == 500 && v.code == IMS_OK
+          && strcmp(v.detail, "No room to read the body.") == 0,
+          "no scratch for a body of SIZE_MAX / 2 bytes", "", v.detail);
 }
 
 
