@@ -14,6 +14,10 @@
 #include "ims.h"
 
 
+/* ims_patch.c's; the other inits are declared in ims.h */
+void ims_patch_init(void);
+
+
 static int  ims_core_initialized;
 
 
@@ -26,6 +30,7 @@ ims_core_init(void)
 
     ims_attrs_init();
     ims_query_index_init();
+    ims_patch_init();
     ims_stream_core_init();
 
     ims_core_initialized = 1;

@@ -22,6 +22,9 @@
 
 #define IMS_SHOW_MAX  96
 
+/* the tables a byte value indexes, built by ims_patch_init() */
+#define IMS_BYTE_VALUES  256
+
 
 typedef int (*ims_char_allowed_pt)(const ims_patch_conf_t *conf, uint32_t c);
 
@@ -134,16 +137,13 @@ ims_image_name_char(const ims_patch_conf_t *conf, uint32_t c)
 }
 
 
-/* the same rule for ASCII, without a call a character (other bytes: 0) */
+/*
+ * The same rule a byte at a time, for a name the reader found all ASCII:
+ * built from ims_image_name_char() by ims_patch_init(), so that the rule
+ * is written once (other bytes: 0; all 0 before it: every name refused).
+ */
 
-static const ims_uchar_t  ims_name_ascii[256] = {
-    [' '] = 1, ['-'] = 1, ['.'] = 1, ['_'] = 1,
-    ['0'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    ['A'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-            1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    ['a'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-            1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-};
+static ims_uchar_t  ims_name_ascii[IMS_BYTE_VALUES];
 
 
 static int
@@ -170,13 +170,16 @@ ims_description_char(const ims_patch_conf_t *conf, uint32_t c)
         return !(conf->description_forbidden_ascii[c >> 3] & (1 << (c & 7)));
     }
 
-    for (i = 0; i < conf->description_forbidden_n; i++) {
-        if (c == conf->description_forbidden[i]) {
-            return 0;
-        }
+    for (i = 0;
+         i < conf->description_forbidden_n
+         && c != conf->description_forbidden[i];
+         i++)
+    {
+        /* void */
     }
 
-    return 1;
+    /* allowed if the scan ran past the set */
+    return i == conf->description_forbidden_n;
 }
 
 
@@ -212,27 +215,35 @@ ims_reject_name(ims_verdict_t *v, const ims_op_t *op, const char *problem)
 
 
 /*
- * Path bytes that end the plain scan: RFC 6901's separator and escape, and
- * those that need the closer look (controls, space, DEL and every byte of
- * a non-ASCII character).
+ * Path bytes a plain reference token may hold, used where they are:
+ * printable ASCII but RFC 6901's separator "/" and escape "~".  Controls,
+ * space, DEL and every byte of a non-ASCII character need the closer look.
  */
 
-static const uint32_t  ims_path_stop[] = {
-    0xffffffff,  /* 0x00-0x1f */
+static int
+ims_path_byte_plain(size_t c)
+{
+    return c > ' ' && c < '~' && c != '/';
+}
 
-                 /* ?>=< ;:98 7654 3210  /.-, +*)( '&%$ #"!  */
-    0x00008001,  /* 0000 0000 0000 0000  1000 0000 0000 0001 */
 
-                 /* _^]\ [ZYX WVUT SRQP  ONML KJIH GFED CBA@ */
-    0x00000000,  /* 0000 0000 0000 0000  0000 0000 0000 0000 */
+/* the same rule as a table (all 0 before ims_patch_init(): all careful) */
 
-                 /*  ~}| {zyx wvut srqp  onml kjih gfed cba` */
-    0xc0000000,  /* 1100 0000 0000 0000  0000 0000 0000 0000 */
+static ims_uchar_t  ims_path_plain_byte[IMS_BYTE_VALUES];
 
-    0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff   /* 0x80-0xff */
-};
 
-#define ims_path_stops(c)  (ims_path_stop[(c) >> 5] & (1u << ((c) & 0x1f)))
+void
+ims_patch_init(void)
+{
+    size_t  c;
+
+    c = IMS_BYTE_VALUES;
+
+    while (c--) {
+        ims_name_ascii[c] = (ims_uchar_t) ims_image_name_char(NULL, c);
+        ims_path_plain_byte[c] = (ims_uchar_t) ims_path_byte_plain(c);
+    }
+}
 
 
 /*
@@ -269,7 +280,7 @@ ims_path_plain(const ims_uchar_t *p, size_t n)
         }
 
         for (i = 0; i < n; i++) {
-            if (ims_path_stops(p[i])) {
+            if (!ims_path_plain_byte[p[i]]) {
                 return 0;
             }
         }
@@ -346,8 +357,8 @@ ims_path_decode_careful(const ims_member_t *path, ims_op_t *op,
             goto too_long;
         }
 
-        /* non-ASCII, control characters and space: a closer look */
-        seen |= (ch >= 0x7f || ch <= 0x20) ? 1 : 0;
+        /* non-ASCII, control characters, space, "/" and "~": a closer look */
+        seen |= !ims_path_plain_byte[ch];
         op->decoded[op->name_len++] = ch;
     }
 
@@ -542,11 +553,10 @@ ims_judge_image_name(const ims_patch_conf_t *conf, const ims_op_t *op,
                           op->index);
     }
 
-    if (conf->name_pattern == NULL
-        && ims_name_plain(op->value, op->value_len))
-    {
+    if (conf->name_pattern == NULL && op->value_ascii) {
+        /* a byte a character, and the table alone judges each */
         scan.chars = op->value_len;
-        scan.valid = 1;
+        scan.valid = ims_name_plain(op->value, op->value_len);
 
     } else {
         ims_scan_string(conf, op->value, op->value_len,

@@ -2162,7 +2162,8 @@ utf8_of(uint32_t c, char *out)
  * The name rule (docs/rules.md, "Attributes"): ASCII letters, digits, "-",
  * ".", "_", space and CJK ideographs U+4E00-U+9FFF, no space at either
  * end, 1 to 128 characters.  Every printable ASCII character in the
- * middle of a name, alone and beside a CJK ideograph (which takes the
+ * middle of a name, first, last and alone (an all-ASCII name is judged a
+ * byte at a time), beside a CJK ideograph (which takes the
  * character-by-character path), and the ends of the CJK block.
  */
 
@@ -2174,7 +2175,7 @@ test_name_rule(void)
     unsigned      b;
     size_t        i;
     static const char  *around[] = {
-        "a%sa", "\xe4\xb8\xad%sa", "a%s\xe4\xb8\xad"
+        "a%sa", "\xe4\xb8\xad%sa", "a%s\xe4\xb8\xad", "%sa", "a%s", "%s"
     };
     static const struct {
         const char  *value;
@@ -2197,6 +2198,8 @@ test_name_rule(void)
         { "0", OK }, { "9", OK }, { "A", OK }, { "Z", OK }, { "a", OK },
         { "z", OK }, { "-", OK }, { ".", OK }, { "_", OK },
         { "\xe4\xb8\xad" "09AZaz-._", OK },
+        { "a\x7f" "a", E0003 }, { "\x7f", E0003 },
+        { "\xe4\xb8\xad\x7f", E0003 },
     };
 
     for (b = 0x20; b < 0x7f; b++) {
@@ -2204,7 +2207,7 @@ test_name_rule(void)
                   || (b >= 'A' && b <= 'Z') || b == '-' || b == '.'
                   || b == '_' || b == ' ';
 
-        for (i = 0; i < 3; i++) {
+        for (i = 0; i < sizeof(around) / sizeof(around[0]); i++) {
             if (b == '"' || b == '\\') {
                 snprintf(ch, sizeof(ch), "\\%c", (char) b);
 
@@ -2218,7 +2221,8 @@ test_name_rule(void)
                      "\"value\":\"%s\"}]", what);
             snprintf(what, sizeof(what), "name with 0x%02x (%zu)", b, i);
 
-            if (allowed) {
+            /* a space is allowed, but not at either end (the last three) */
+            if (allowed && (b != ' ' || i < 3)) {
                 validate(V21, body, OK, what);
 
             } else {
@@ -2593,6 +2597,13 @@ match_lowercase(void *data, const ims_uchar_t *p, size_t len)
 }
 
 
+static int
+match_any(void *data, const ims_uchar_t *p, size_t len)
+{
+    return 1;
+}
+
+
 static void
 judge(const ims_patch_conf_t *conf, const char *body, int status,
     ims_code_t code, const char *what)
@@ -2684,6 +2695,13 @@ test_policy(void)
     judge(&conf, OP("replace", "name", "\" abc\""), E0003,
           "a pattern: the pattern decides, a space is no letter");
 
+    /* the pattern replaces the character rule: "!" and "/" are its call */
+    conf.name_pattern = match_any;
+    judge(&conf, OP("replace", "name", "\"a!/c\""), OK,
+          "a pattern that takes any name: ASCII");
+    judge(&conf, OP("replace", "name", "\"\xc3\xa9!\""), OK,
+          "a pattern that takes any name: non-ASCII");
+
     ims_patch_conf_init(&conf);
     conf.description_max_chars = 3;
     judge(&conf, OP("add", "__description", "\"abc\""), OK,
@@ -2701,6 +2719,26 @@ test_policy(void)
           "forbidden '#'");
     judge(&conf, OP("add", "__description", "\"\xe4\xb8\xad\""), E0054,
           "forbidden CJK character");
+
+    /*
+     * the first character of the set, non-ASCII; U+0080, the first
+     * character past ASCII; DEL, the last ASCII one
+     */
+    check(ims_patch_conf_set_forbidden(&conf, (const ims_uchar_t *)
+                                       "\xc2\x80\x7f\xe4\xb8\xad", 6)
+          == 0, "forbidden U+0080, DEL and a CJK character", "", NULL);
+    judge(&conf, OP("add", "__description", "\"a\xc2\x80\""), E0054,
+          "forbidden U+0080");
+    judge(&conf, OP("add", "__description", "\"a\\u0080\""), E0054,
+          "forbidden U+0080, escaped");
+    judge(&conf, OP("add", "__description", "\"\\u007f\""), E0054,
+          "forbidden DEL, escaped");
+    judge(&conf, OP("add", "__description", "\"\x7f\""), E0054,
+          "forbidden DEL");
+    judge(&conf, OP("add", "__description", "\"\xe4\xb8\xad\x7f\""),
+          E0054, "forbidden DEL beside a CJK character");
+    judge(&conf, OP("add", "__description", "\"\xc2\x81~<\""), OK,
+          "U+0081 and '~' not forbidden");
     check(ims_patch_conf_set_forbidden(&conf, (const ims_uchar_t *) "\xff",
                                        1) != 0,
           "invalid forbidden characters", "", NULL);
