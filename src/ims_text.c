@@ -159,6 +159,12 @@ ims_is_control_or_format(uint32_t c)
 
 /* 8-4-4-4-12 hex digits, either case */
 
+/* the dashes of 8-4-4-4-12, and every other position a digit */
+#define IMS_UUID_DASHES  ((1ull << 8) | (1ull << 13) | (1ull << 18)          \
+                          | (1ull << 23))
+#define IMS_UUID_DIGITS  (((1ull << 36) - 1) & ~IMS_UUID_DASHES)
+
+
 #if defined(__SSE2__) && defined(__GNUC__)
 
 /*
@@ -181,12 +187,6 @@ ims_hex_mask16(__m128i x)
 
     return (unsigned) _mm_movemask_epi8(_mm_or_si128(digit, letter));
 }
-
-
-/* the dashes of 8-4-4-4-12, and every other position a digit */
-#define IMS_UUID_DASHES  ((1ull << 8) | (1ull << 13) | (1ull << 18)          \
-                          | (1ull << 23))
-#define IMS_UUID_DIGITS  (((1ull << 36) - 1) & ~IMS_UUID_DASHES)
 
 
 int
@@ -224,27 +224,15 @@ ims_uuid_is_canonical(const ims_uchar_t *p, size_t len)
     size_t    i;
     unsigned  bad;
 
-    /* what each of the 36 positions wants: 1 a hex digit, 2 a dash */
-    static const ims_uchar_t  want[36] = {
-        1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 1, 1, 1, 1,
-        2, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
-    };
-
-    static const ims_uchar_t  class[256] = {
-        ['-'] = 2,
-        ['0'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-        ['A'] = 1, 1, 1, 1, 1, 1,
-        ['a'] = 1, 1, 1, 1, 1, 1
-    };
-
     if (len != 36) {
         return 0;
     }
 
     bad = 0;
 
+    /* the shape of the SSE2 version, a byte at a time */
     for (i = 0; i < 36; i++) {
-        bad |= (class[p[i]] != want[i]);
+        bad |= ((IMS_UUID_DASHES >> i) & 1) ? p[i] != '-' : ims_hex(p[i]) < 0;
     }
 
     return !bad;
