@@ -35,12 +35,8 @@ typedef struct {
 } ims_string_scan_t;
 
 
-static const ims_str_t  ims_op_names[] = {
-    { 0, (const ims_uchar_t *) "" },
-    { 3, (const ims_uchar_t *) "add" },
-    { 7, (const ims_uchar_t *) "replace" },
-    { 6, (const ims_uchar_t *) "remove" },
-};
+/* for messages only: the operation is matched in ims_op_shape() */
+static const char  *ims_op_names[] = { "", "add", "replace", "remove" };
 
 
 void
@@ -511,8 +507,7 @@ ims_op_shape(ims_dialect_t dialect, const ims_members_t *m, ims_op_t *op,
         if (path->kind != IMS_JSON_STRING) {
             return ims_reject(v, 400, IMS_IMG_0001,
                               "Operation %zu: '%s' must be a path string.",
-                              op->index,
-                              (const char *) ims_op_names[op->op].data);
+                              op->index, ims_op_names[op->op]);
         }
     }
 
@@ -524,8 +519,7 @@ ims_op_shape(ims_dialect_t dialect, const ims_members_t *m, ims_op_t *op,
     if (op->op != IMS_OP_REMOVE && op->value_kind == IMS_JSON_ABSENT) {
         return ims_reject(v, 400, IMS_IMG_0001,
                           "Operation %zu: '%s' requires a member named "
-                          "'value'.", op->index,
-                          (const char *) ims_op_names[op->op].data);
+                          "'value'.", op->index, ims_op_names[op->op]);
     }
 
     return ims_path_decode(path, op, v);
