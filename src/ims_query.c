@@ -114,26 +114,30 @@ static const ims_str_t  ims_q_time_ops[] = {
 
 #define ims_name(n)  sizeof(n) - 1, n
 
+/*
+ * The fields a type does not read are left out (0 and NULL); a row that
+ * needs none names .values, so that the compiler sees the rest is meant.
+ */
+
 #define ims_enum(n, v)                                                        \
-    { ims_name(n), IMS_Q_ENUM, IMS_IMG_0017, IMS_P_OTHER, 0, 0, v, 0, 0 }
+    { ims_name(n), IMS_Q_ENUM, IMS_IMG_0017, IMS_P_OTHER, .values = v }
 #define ims_enum_eq(n, v)                                                     \
-    { ims_name(n), IMS_Q_ENUM, IMS_IMG_0017, IMS_P_OTHER, 0, 1, v, 0, 0 }
-#define ims_decimal(n, max)                                                   \
-    { ims_name(n), IMS_Q_DECIMAL, IMS_IMG_0017, IMS_P_OTHER, 0, 0, NULL, 0,   \
-      max }
+    { ims_name(n), IMS_Q_ENUM, IMS_IMG_0017, IMS_P_OTHER, .eq_operator = 1,   \
+      .values = v }
+#define ims_decimal(n, m)                                                     \
+    { ims_name(n), IMS_Q_DECIMAL, IMS_IMG_0017, IMS_P_OTHER, .max = m }
 
 
 /* The parameter catalog: one row per parameter of docs/rules.md, "Query". */
 
 static const ims_query_param_t  ims_query_params[] = {
-    /* name, type, error code, role, repeatable, eq: operator,
-     * values, minimum, maximum */
+    /* name, type, error code, role; then what the type reads */
     { ims_name("__imagetype"), IMS_Q_ENUM, IMS_IMG_0024, IMS_P_OTHER,
-      0, 0, ims_q_imagetype, 0, 0 },
+      .values = ims_q_imagetype },
     { ims_name("visibility"), IMS_Q_ENUM, IMS_IMG_0017, IMS_P_VISIBILITY,
-      0, 1, ims_q_visibility, 0, 0 },
+      .eq_operator = 1, .values = ims_q_visibility },
     { ims_name("member_status"), IMS_Q_ENUM, IMS_IMG_0017, IMS_P_MEMBER_STATUS,
-      0, 0, ims_q_member_status, 0, 0 },
+      .values = ims_q_member_status },
     ims_enum_eq("status", ims_q_status),
     ims_enum("protected", ims_q_boolean),
     ims_enum("__whole_image", ims_q_boolean),
@@ -147,11 +151,11 @@ static const ims_query_param_t  ims_query_params[] = {
     ims_enum("__support_xen_hana", ims_q_true),
     ims_enum("__support_kvm_infiniband", ims_q_true),
     { ims_name("__support_xen_gpu_type"), IMS_Q_TEXT, IMS_IMG_0017, IMS_P_OTHER,
-      0, 0, NULL, 1, 255 },
+      .min = 1, .max = 255 },
     { ims_name("__support_kvm_gpu_type"), IMS_Q_TEXT, IMS_IMG_0017, IMS_P_OTHER,
-      0, 0, NULL, 1, 255 },
+      .min = 1, .max = 255 },
     { ims_name("__os_type"), IMS_Q_ENUM, IMS_IMG_0122, IMS_P_OTHER,
-      0, 0, ims_q_os_type, 0, 0 },
+      .values = ims_q_os_type },
     ims_enum("__os_bit", ims_q_os_bit),
     ims_enum("__platform", ims_q_platform),
     ims_enum("virtual_env_type", ims_q_virtual_env_type),
@@ -163,27 +167,25 @@ static const ims_query_param_t  ims_query_params[] = {
     ims_decimal("size_min", IMS_INT64_MAX),
     ims_decimal("size_max", IMS_INT64_MAX),
     { ims_name("marker"), IMS_Q_UUID, IMS_IMG_0066, IMS_P_OTHER,
-      0, 0, NULL, 0, 0 },
-    { ims_name("id"), IMS_Q_UUID, IMS_IMG_0066, IMS_P_OTHER,
-      0, 1, NULL, 0, 0 },
+      .values = NULL },
+    { ims_name("id"), IMS_Q_UUID, IMS_IMG_0066, IMS_P_OTHER, .eq_operator = 1 },
     { ims_name("owner"), IMS_Q_OWNER, IMS_IMG_0017, IMS_P_OTHER,
-      0, 1, NULL, 1, 64 },
+      .eq_operator = 1, .min = 1, .max = 64 },
     { ims_name("name"), IMS_Q_TEXT, IMS_IMG_0017, IMS_P_OTHER,
-      0, 1, NULL, 1, 255 },
+      .eq_operator = 1, .min = 1, .max = 255 },
     { ims_name("tag"), IMS_Q_TEXT, IMS_IMG_0017, IMS_P_OTHER,
-      1, 0, NULL, 0, 255 },
+      .repeatable = 1, .max = 255 },
     { ims_name("sort_key"), IMS_Q_ENUM, IMS_IMG_0017, IMS_P_SORT_KEY,
-      1, 0, ims_q_sort_key, 0, 0 },
+      .repeatable = 1, .values = ims_q_sort_key },
     { ims_name("sort_dir"), IMS_Q_ENUM, IMS_IMG_0017, IMS_P_SORT_DIR,
-      1, 0, ims_q_sort_dir, 0, 0 },
-    { ims_name("sort"), IMS_Q_SORT, IMS_IMG_0017, IMS_P_SORT,
-      0, 0, NULL, 0, 0 },
+      .repeatable = 1, .values = ims_q_sort_dir },
+    { ims_name("sort"), IMS_Q_SORT, IMS_IMG_0017, IMS_P_SORT, .values = NULL },
     { ims_name("created_at"), IMS_Q_TIME, IMS_IMG_0017, IMS_P_OTHER,
-      0, 0, NULL, 0, 0 },
+      .values = NULL },
     { ims_name("updated_at"), IMS_Q_TIME, IMS_IMG_0017, IMS_P_OTHER,
-      0, 0, NULL, 0, 0 },
+      .values = NULL },
     { ims_name("changes-since"), IMS_Q_UNSUPPORTED, IMS_IMG_0017, IMS_P_OTHER,
-      0, 0, NULL, 0, 0 },
+      .values = NULL },
 };
 
 
