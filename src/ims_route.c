@@ -170,14 +170,12 @@ ims_route_name_is_method(const ims_uchar_t *p, const ims_uchar_t *last)
 
         ch = *p++;
 
+        /* a "+" is left as it is: as a space it matches no letter either */
         if (ch == '%' && last - p >= 2
             && (hi = ims_hex(p[0])) >= 0 && (lo = ims_hex(p[1])) >= 0)
         {
             ch = (ims_uchar_t) (hi << 4 | lo);
             p += 2;
-
-        } else if (ch == '+') {
-            ch = ' ';
         }
 
         if (ch != (ims_uchar_t) "_method"[n]) {

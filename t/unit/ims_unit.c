@@ -1096,8 +1096,10 @@ static const media_case_t  media_cases[] = {
 static void
 test_media_types(void)
 {
-    size_t               i, len;
-    unsigned             changes;
+    int                  tchar;
+    char                 param[64], what[64];
+    size_t               i, k, len;
+    unsigned             b, changes;
     const char          *why;
     ims_uchar_t         *copy;
     ims_dialect_t        d;
@@ -1155,6 +1157,32 @@ test_media_types(void)
                              "application/openstack-images-v2.1-json-patch"
                              "; x=a\0", 50, &changes, &why);
     check(d == NONE, "media type parameter with a NUL byte", "", NULL);
+
+    /*
+     * every byte in a parameter's name and in its token value: accepted if
+     * it is an RFC 9110 tchar, else the parameter is malformed
+     */
+    for (b = 0; b < 256; b++) {
+        tchar = (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z')
+                || (b >= 'a' && b <= 'z')
+                || (b != 0 && strchr("!#$%&'*+-.^_`|~", b) != NULL);
+
+        for (k = 0; k < 2; k++) {
+            len = snprintf(param, sizeof(param),
+                           "application/openstack-images-v2.1-json-patch;"
+                           " %s", k ? "x=a#b" : "a#b=1");
+            param[len - (k ? 2 : 4)] = (char) b;
+
+            copy = malloc(len);
+            memcpy(copy, param, len);
+            d = ims_media_type_parse(copy, len, &changes, &why);
+            free(copy);
+
+            snprintf(what, sizeof(what), "media type with 0x%02x in a "
+                     "parameter's %s", b, k ? "value" : "name");
+            check(d == (tchar ? V21 : NONE), what, "", NULL);
+        }
+    }
 
     /* what the gateway forwards, and Accept-Patch (docs/rules.md) */
     check(ims_media_type_canonical(V21)->len == 44
