@@ -419,13 +419,8 @@ ims_time_valid(const ims_uchar_t *p, size_t len)
 
     year = ims_digits(p, 4, 1, 9999);
     month = ims_digits(p + 5, 2, 1, 12);
-    day = ims_digits(p + 8, 2, 1, 31);
 
-    if (year < 0 || month < 0 || day < 0
-        || ims_digits(p + 11, 2, 0, 23) < 0
-        || ims_digits(p + 14, 2, 0, 59) < 0
-        || ims_digits(p + 17, 2, 0, 59) < 0)
-    {
+    if (year < 0 || month < 0) {
         return 0;
     }
 
@@ -437,7 +432,14 @@ ims_time_valid(const ims_uchar_t *p, size_t len)
         days = 29;
     }
 
-    if (day > days) {
+    /* the days of that month: the table is the one limit */
+    day = ims_digits(p + 8, 2, 1, days);
+
+    if (day < 0
+        || ims_digits(p + 11, 2, 0, 23) < 0
+        || ims_digits(p + 14, 2, 0, 59) < 0
+        || ims_digits(p + 17, 2, 0, 59) < 0)
+    {
         return 0;
     }
 
@@ -804,9 +806,12 @@ ims_query_validate(const ims_query_conf_t *conf, const ims_uchar_t *args,
         }
     }
 
-    /* the rest is the end of the last sixteen bytes: the others shifted out */
+    /*
+     * after a block, the rest is the end of the last sixteen bytes: the
+     * others shifted out
+     */
 
-    if (p < last && len >= 16) {
+    if (p < last && p != args) {
         if (ims_query_marks(&st, p, ims_query_stops(last - 16)
                                     >> (16 - (last - p)))
             != 0)

@@ -923,6 +923,17 @@ test_query(void)
                   query_cases[i].code, "query");
     }
 
+    /*
+     * non-ASCII bytes in queries shorter than one sixteen-byte block: the
+     * decoded bytes must be valid UTF-8 (docs/rules.md, "Decoding")
+     */
+    run_query(&conf, "name=\xc3\xa9", OK, "short query, UTF-8");
+    run_query(&conf, "name=a\x80", E0017, "short query, 0x80");
+    run_query(&conf, "name=\xc3", E0017, "short query, a lead byte alone");
+    run_query(&conf, "tag=\xff", E0017, "short query, 0xff");
+    run_query(&conf, "tag=\x7f", OK, "short query, DEL");
+    run_query(&conf, "n\x80=1", E0017, "short query, 0x80 in a name");
+
     test_query_escape_everywhere(&conf);
     test_query_split_everywhere(&conf);
     test_query_names();
