@@ -127,7 +127,6 @@ ims_escape(char *dst, size_t size, const ims_uchar_t *src, size_t len)
 
     while (p < last) {
         start = p;
-        c = *p;
 
         if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\'
             && *p != '<' && *p != '>' && *p != '&')
@@ -135,14 +134,13 @@ ims_escape(char *dst, size_t size, const ims_uchar_t *src, size_t len)
             need = 1;
             p++;
 
-        } else if (*p < 0x80) {
-            need = 6;
-            p++;
-
         } else {
             c = ims_utf8_next(&p, last);
 
-            /* C1 controls and the JavaScript line breaks are escaped too */
+            /*
+             * the rest of ASCII, C1 controls and the JavaScript line breaks
+             * are escaped
+             */
             need = (c == IMS_UTF8_INVALID || c <= 0x9f
                     || c == 0x2028 || c == 0x2029)
                    ? 6 : (size_t) (p - start);

@@ -45,8 +45,8 @@ ims_json_depth(json_t *json)
     max = 0;
 
     if (json_is_array(json)) {
-        for (i = 0; i < json_array_size(json); i++) {
-            d = ims_json_depth(json_array_get(json, i));
+        json_array_foreach(json, i, item) {
+            d = ims_json_depth(item);
             max = (d > max) ? d : max;
         }
 
