@@ -799,15 +799,14 @@ ims_op_judge(const ims_patch_conf_t *conf, const ims_op_t *op,
 static int
 ims_patch_emit(void *data, const ims_members_t *m, ims_verdict_t *v)
 {
+    int           rc;
     ims_patch_t  *pt;
 
     pt = data;
 
-    if (ims_op_shape(pt->dialect, m, &pt->op, v) != 0) {
-        return -1;
-    }
+    rc = ims_op_shape(pt->dialect, m, &pt->op, v);
 
-    return ims_op_rules(pt->conf, &pt->op, v);
+    return (rc != 0) ? rc : ims_op_rules(pt->conf, &pt->op, v);
 }
 
 

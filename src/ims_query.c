@@ -325,11 +325,12 @@ ims_query_in(const ims_str_t *words, const ims_uchar_t *p, size_t len)
 {
     for ( /* void */ ; words->data; words++) {
         if (words->len == len && ims_equal(words->data, p, len)) {
-            return 1;
+            break;
         }
     }
 
-    return 0;
+    /* stopped at a word, or at the list's end */
+    return words->data != NULL;
 }
 
 

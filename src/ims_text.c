@@ -130,12 +130,9 @@ ims_is_white_space(uint32_t c)
 int
 ims_is_control_or_format(uint32_t c)
 {
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
-        return 1;
-    }
-
+    /* below the first character of the list below: Cc only */
     if (c < 0xad) {
-        return 0;
+        return c < 0x20 || (c >= 0x7f && c <= 0x9f);
     }
 
     return c == 0xad
