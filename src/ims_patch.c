@@ -642,7 +642,10 @@ ims_reject_custom(const ims_op_t *op, ims_verdict_t *v, const char *problem)
 
 /*
  * Readers hand over valid UTF-8, so a character outside the BMP is a
- * 4-byte sequence, which starts with a byte of 0xF0 or more.
+ * 4-byte sequence, which starts with a byte of 0xF0 or more: one whose
+ * four high bits are set.  Eight bytes at a time, bit 7 of each byte of
+ * w & w << 1 & w << 2 & w << 3 is the AND of that byte's bits 7 to 4 (a
+ * shift of three or less moves no bit into another byte's bit 7).
  */
 
 static ims_inline int
@@ -651,26 +654,15 @@ ims_has_non_bmp(const ims_uchar_t *p, size_t len)
     size_t    i;
     uint64_t  w;
 
-    /* ASCII eight bytes at a time, the last word overlapping */
-    if (len >= 8) {
-        for (i = 0; i + 8 <= len; i += 8) {
-            memcpy(&w, p + i, 8);
+    for (i = 0; i + 8 <= len; i += 8) {
+        memcpy(&w, p + i, 8);
 
-            if (w & IMS_HIGHS) {
-                goto bytes;
-            }
-        }
-
-        memcpy(&w, p + len - 8, 8);
-
-        if ((w & IMS_HIGHS) == 0) {
-            return 0;
+        if (w & w << 1 & w << 2 & w << 3 & IMS_HIGHS) {
+            return 1;
         }
     }
 
-bytes:
-
-    for (i = 0; i < len; i++) {
+    for ( /* void */ ; i < len; i++) {
         if (p[i] >= 0xf0) {
             return 1;
         }

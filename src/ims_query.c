@@ -22,7 +22,7 @@
 
 
 typedef enum {
-    IMS_Q_ENUM = 0,         /* one of "values", exactly */
+    IMS_Q_ENUM,         /* one of "values", exactly */
     IMS_Q_TEXT,             /* min..max characters */
     IMS_Q_DECIMAL,          /* digits only, min..max */
     IMS_Q_UUID,
@@ -34,7 +34,7 @@ typedef enum {
 
 
 typedef enum {
-    IMS_P_VISIBILITY = 0,
+    IMS_P_VISIBILITY,
     IMS_P_MEMBER_STATUS,
     IMS_P_SORT,
     IMS_P_SORT_KEY,
@@ -377,6 +377,8 @@ ims_decimal_in(const ims_uchar_t *p, size_t len, uint64_t max)
 }
 
 
+/* the value of n digits within min..max, or exactly -1 */
+
 static int
 ims_digits(const ims_uchar_t *p, size_t n, unsigned min, unsigned max)
 {
@@ -421,7 +423,7 @@ ims_time_valid(const ims_uchar_t *p, size_t len)
     year = ims_digits(p, 4, 1, 9999);
     month = ims_digits(p + 5, 2, 1, 12);
 
-    if (year < 0 || month < 0) {
+    if (year == -1 || month == -1) {
         return 0;
     }
 
@@ -436,10 +438,10 @@ ims_time_valid(const ims_uchar_t *p, size_t len)
     /* the days of that month: the table is the one limit */
     day = ims_digits(p + 8, 2, 1, days);
 
-    if (day < 0
-        || ims_digits(p + 11, 2, 0, 23) < 0
-        || ims_digits(p + 14, 2, 0, 59) < 0
-        || ims_digits(p + 17, 2, 0, 59) < 0)
+    if (day == -1
+        || ims_digits(p + 11, 2, 0, 23) == -1
+        || ims_digits(p + 14, 2, 0, 59) == -1
+        || ims_digits(p + 17, 2, 0, 59) == -1)
     {
         return 0;
     }
@@ -465,8 +467,8 @@ ims_time_valid(const ims_uchar_t *p, size_t len)
     }
 
     if ((*p == '+' || *p == '-') && last - p == 6 && p[3] == ':') {
-        return ims_digits(p + 1, 2, 0, 23) >= 0
-               && ims_digits(p + 4, 2, 0, 59) >= 0;
+        return ims_digits(p + 1, 2, 0, 23) != -1
+               && ims_digits(p + 4, 2, 0, 59) != -1;
     }
 
     return 0;

@@ -148,6 +148,8 @@ static const query_case_t  query_cases[] = {
     { "__support_xen_gpu_type=", E0017 },
     { "__support_kvm_gpu_type=V100", OK },
     { "__support_kvm_gpu_type=", E0017 },
+    { "__support_xen_gpu_type=a", OK },
+    { "__support_kvm_gpu_type=%41", OK },
 
     /* __os_type, __os_bit, __platform */
     { "__os_type=Linux", OK },
@@ -237,6 +239,8 @@ static const query_case_t  query_cases[] = {
     { "owner=abc-DEF_123", OK },
     { "owner=eq:abc", OK },
     { "owner=", E0017 },
+    { "owner=a", OK },
+    { "owner=eq:Z", OK },
     { "owner=a.b", E0017 },
     { "owner=a%20b", E0017 },
     { "owner=neq:abc", E0017 },

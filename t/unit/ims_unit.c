@@ -2359,29 +2359,43 @@ test_description_rule(void)
 static void
 test_custom_values(void)
 {
-    char    value[64], body[160];
-    size_t  n, at;
-    char   *s;
+    char         value[64], body[160], what[64];
+    size_t       n, at, k, len;
+    char        *s;
+    static const struct {
+        const char  *utf8;
+        int          status;
+        ims_code_t   code;
+    } chars[] = {
+        { "\xf0\x90\x80\x80", E0001 },       /* U+10000, the first */
+        { "\xf0\x9f\x98\x80", E0001 },       /* U+1F600 */
+        { "\xf4\x8f\xbf\xbf", E0001 },       /* U+10FFFF, the last */
+        { "\xef\xbf\xbf", OK },               /* U+FFFF */
+        { "\xe0\xa0\x80", OK },               /* U+0800 */
+        { "\xe4\xb8\xad", OK },               /* U+4E2D */
+        { "\xdf\xbf", OK },                   /* U+07FF */
+        { "\xd0\xb0", OK },                   /* U+0430 */
+        { "\xc2\x80", OK },                   /* U+0080 */
+    };
 
-    for (n = 0; n <= 24; n++) {
-        for (at = 0; at <= n; at++) {
-            memset(value, 'v', n);
-            memcpy(value + at, "\xf0\x9f\x98\x80", 4);
-            value[n + 4] = '\0';
-            memset(value + at + 4, 'w', n - at);
+    /* each character at every position of values of 0 to 24 more bytes */
+    for (k = 0; k < sizeof(chars) / sizeof(chars[0]); k++) {
+        len = strlen(chars[k].utf8);
 
-            snprintf(body, sizeof(body), "[{\"op\":\"add\",\"path\":\"/c\","
-                     "\"value\":\"%s\"}]", value);
-            validate(V21, body, E0001, "4-byte character in a custom value");
+        for (n = 0; n <= 24; n++) {
+            for (at = 0; at <= n; at++) {
+                memset(value, 'v', n);
+                memcpy(value + at, chars[k].utf8, len);
+                value[n + len] = '\0';
+                memset(value + at + len, 'w', n - at);
 
-            memset(value, 'v', n);
-            memcpy(value + at, "\xef\xbf\xbf", 3);
-            value[n + 3] = '\0';
-            memset(value + at + 3, 'w', n - at);
-
-            snprintf(body, sizeof(body), "[{\"op\":\"add\",\"path\":\"/c\","
-                     "\"value\":\"%s\"}]", value);
-            validate(V21, body, OK, "U+FFFF in a custom value");
+                snprintf(body, sizeof(body), "[{\"op\":\"add\","
+                         "\"path\":\"/c\",\"value\":\"%s\"}]", value);
+                snprintf(what, sizeof(what), "custom value, character %zu "
+                         "at %zu of %zu", k, at, n + len);
+                validate_buf(V21, body, strlen(body), chars[k].status,
+                             chars[k].code, what);
+            }
         }
     }
 
