@@ -384,7 +384,7 @@ ims_route_header(const ims_uchar_t *name, size_t len)
  * The prefix as an operator writes it ("/image", "/image/"), kept without
  * its slashes; "" or "/" is no prefix.  A prefix is a plain decoded path:
  * no "." or ".." segment, no empty segment, no "%", "?", "#", space or
- * control byte.
+ * control byte.  Returns 0, or -1 for a path that is no prefix.
  */
 
 int

@@ -624,6 +624,7 @@ static void
 run_query(const ims_query_conf_t *conf, const char *query, int status,
     ims_code_t code, const char *what)
 {
+    int            rc;
     char           got[IMS_DETAIL_MAX + 32];
     size_t         len;
     ims_uchar_t   *copy, *scratch;
@@ -639,12 +640,15 @@ run_query(const ims_query_conf_t *conf, const char *query, int status,
      */
     memset(scratch, 0x00, len ? len : 1);
     memcpy(copy, query, len);
-    ims_query_validate(conf, copy, len, scratch, &v);
+    rc = ims_query_validate(conf, copy, len, scratch, &v);
 
     snprintf(got, sizeof(got), "%d %s %s", v.status, ims_code_name(v.code),
              v.detail);
 
     check(v.status == status && v.code == code, what, query, got);
+
+    /* the answer agrees with the verdict: 0 for a pass, -1 otherwise */
+    check(rc == (v.status ? -1 : 0), "query, the answer", query, got);
 
     if (v.status) {
         check_error_body(&v, query);

@@ -612,14 +612,19 @@ static void
 validate_buf(ims_dialect_t dialect, const char *body, size_t len,
     int status, ims_code_t code, const char *what)
 {
+    int               rc;
     exported_t        ex;
     ims_verdict_t     v;
     ims_patch_conf_t  conf;
 
     ims_patch_conf_init(&conf);
-    ims_patch_validate(dialect, (const ims_uchar_t *) body, len, &conf, &v);
+    rc = ims_patch_validate(dialect, (const ims_uchar_t *) body, len, &conf,
+                            &v);
 
     check(v.status == status && v.code == code, what, "", v.detail);
+
+    /* the answer agrees with the verdict: 0 for a pass, -1 otherwise */
+    check(rc == (v.status ? -1 : 0), what, "the answer", v.detail);
 
     if (v.status) {
         check_error_body(&v, what);
@@ -1707,7 +1712,7 @@ test_route_prefix(void)
         if (cases[i].kept == NULL) {
             check(ims_route_conf_set_prefix(&conf,
                                       (const ims_uchar_t *) cases[i].value,
-                                      strlen(cases[i].value)) != 0,
+                                      strlen(cases[i].value)) == -1,
                   "prefix refused", cases[i].value, NULL);
             continue;
         }
