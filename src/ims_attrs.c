@@ -114,92 +114,80 @@ static const ims_attr_t  ims_system_prefixes[] = {
 
 
 /*
- * An open-addressing index over the catalog, built once by ims_core_init(),
- * so that a lookup hashes the name once and compares it with one entry or
- * two.  The hash reads the length and three bytes only: that tells the
- * catalog's names apart well enough, and probing settles the rest.
+ * An index over the catalog, built by ims_core_init(): for a length
+ * and a last byte, the first name of the catalog that has both (entry + 1,
+ * 0: none), and for each name the next one.  Most names an operation edits
+ * are not in the catalog, and one look at their slot turns them away.
  */
 
-#define IMS_ATTR_BUCKETS  256
+#define IMS_ATTR_LEN_MAX  25            /* the catalog's longest name */
 
-static uint8_t   ims_attr_index[IMS_ATTR_BUCKETS];     /* entry + 1, 0: none */
-static size_t    ims_attr_max_len;
-
-
-/*
- * Most names an operation edits are not in the catalog: a bit per length
- * and last byte of the catalog's names turns them away before the lookup.
- */
-
-#define IMS_ATTR_FILTER_MAX_LEN  32
-
-static struct {
-    unsigned        ready;
-    size_t          min_prefix;     /* of the reserved prefixes */
-    uint32_t        ends[IMS_ATTR_FILTER_MAX_LEN + 1][256 / 32];
-} ims_attr_filter;
+static uint8_t   ims_attr_first[IMS_ATTR_LEN_MAX + 1][256];
+static uint8_t   ims_attr_next[ims_nelts(ims_system_attributes)];
 
 
-static int ims_attr_lookup(const ims_uchar_t *name, size_t len,
-    int filtered);
-
-
-static uint32_t
-ims_attr_hash(const ims_uchar_t *p, size_t len)
-{
-    uint32_t  h;
-
-    /* len >= 2 */
-    h = (uint32_t) len * 0x9e3779b1u;
-    h ^= (uint32_t) p[len - 1] | (uint32_t) p[len - 2] << 8
-         | (uint32_t) p[len / 2] << 16;
-    h *= 0x85ebca6bu;
-
-    return h ^ (h >> 15);
-}
-
+/* built afresh on each call: a second one changes nothing */
 
 void
 ims_attrs_init(void)
 {
-    size_t       i, len;
-    uint32_t     b;
-    ims_uchar_t  c;
+    size_t        i, len;
+    ims_uchar_t   last;
 
-    if (ims_attr_filter.ready) {
-        return;
-    }
+    memset(ims_attr_first, 0, sizeof(ims_attr_first));
 
     for (i = 0; i < ims_nelts(ims_system_attributes); i++) {
         len = ims_system_attributes[i].len;
-        b = ims_attr_hash((const ims_uchar_t *) ims_system_attributes[i].name,
-                          len);
 
-        while (ims_attr_index[b % IMS_ATTR_BUCKETS]) {
-            b++;
-        }
-
-        ims_attr_index[b % IMS_ATTR_BUCKETS] = (uint8_t) (i + 1);
-
-        if (len <= IMS_ATTR_FILTER_MAX_LEN) {
-            c = (ims_uchar_t) ims_system_attributes[i].name[len - 1];
-            ims_attr_filter.ends[len][c >> 5] |= 1u << (c & 31);
-        }
-
-        if (len > ims_attr_max_len) {
-            ims_attr_max_len = len;
+        /* a longer name would be left out: test_catalog() finds it */
+        if (len <= IMS_ATTR_LEN_MAX) {
+            last = (ims_uchar_t) ims_system_attributes[i].name[len - 1];
+            ims_attr_next[i] = ims_attr_first[len][last];
+            ims_attr_first[len][last] = (uint8_t) (i + 1);
         }
     }
+}
 
-    ims_attr_filter.min_prefix = (size_t) -1;
+
+/* a name of the catalog: the entries in the slot of its length and end */
+
+static int
+ims_attr_in_catalog(const ims_uchar_t *name, size_t len)
+{
+    unsigned  e;
+
+    /* len - 1 wraps for an empty name */
+    if (len - 1 >= IMS_ATTR_LEN_MAX) {
+        return 0;
+    }
+
+    for (e = ims_attr_first[len][name[len - 1]];
+         e && !ims_equal(ims_system_attributes[e - 1].name, name, len);
+         e = ims_attr_next[e - 1])
+    {
+        /* void */
+    }
+
+    return e != 0;
+}
+
+
+static int
+ims_attr_prefixed(const ims_uchar_t *name, size_t len)
+{
+    size_t             i;
+    const ims_attr_t  *a;
 
     for (i = 0; i < ims_nelts(ims_system_prefixes); i++) {
-        if (ims_system_prefixes[i].len < ims_attr_filter.min_prefix) {
-            ims_attr_filter.min_prefix = ims_system_prefixes[i].len;
+        a = &ims_system_prefixes[i];
+
+        if (len >= a->len && ims_equal(a->name, name, a->len)) {
+            break;
         }
     }
 
-    ims_attr_filter.ready = 1;
+    /* stopped at a prefix, or after the last */
+    return i < ims_nelts(ims_system_prefixes);
 }
 
 
@@ -211,63 +199,8 @@ ims_attrs_init(void)
 int
 ims_is_system_attribute(const ims_uchar_t *name, size_t len)
 {
-    const ims_uchar_t  *last;
-
-    if (!ims_attr_filter.ready) {
-        return 1;
-    }
-
-    /* len - 1 wraps for an empty name: looked up */
-    if (len - 1 < IMS_ATTR_FILTER_MAX_LEN) {
-        last = &name[len - 1];
-
-        if (!(ims_attr_filter.ends[len][*last >> 5] & (1u << (*last & 31))))
-        {
-            /* not a catalog name: only a reserved prefix can still match */
-            return len >= ims_attr_filter.min_prefix
-                   && ims_attr_lookup(name, len, 1);
-        }
-    }
-
-    return ims_attr_lookup(name, len, 0);
-}
-
-
-/* the catalog, unless the filter ruled it out ("filtered"), then prefixes */
-
-static int
-ims_attr_lookup(const ims_uchar_t *name, size_t len, int filtered)
-{
-    size_t             i;
-    uint32_t           b;
-    const ims_attr_t  *a;
-
-    if (filtered || len < 2 || len > ims_attr_max_len) {
-        goto prefixes;
-    }
-
-    for (b = ims_attr_hash(name, len);
-         ims_attr_index[b % IMS_ATTR_BUCKETS];
-         b++)
-    {
-        a = &ims_system_attributes[ims_attr_index[b % IMS_ATTR_BUCKETS] - 1];
-
-        if (a->len == len && ims_equal(a->name, name, len)) {
-            return 1;
-        }
-    }
-
-prefixes:
-
-    for (i = 0; i < ims_nelts(ims_system_prefixes); i++) {
-        a = &ims_system_prefixes[i];
-
-        if (len >= a->len && ims_equal(a->name, name, a->len)) {
-            return 1;
-        }
-    }
-
-    return 0;
+    return !ims_core_ready() || ims_attr_in_catalog(name, len)
+           || ims_attr_prefixed(name, len);
 }
 
 
