@@ -387,8 +387,9 @@ ims_path_decode_careful(const ims_member_t *path, ims_op_t *op,
     last = p + op->name_len;
     lead = 1;
 
+    /* valid BMP UTF-8 by now: ims_utf8_next() takes ASCII as it is */
     while (p < last) {
-        c = (*p < 0x80) ? *p++ : ims_utf8_next(&p, last);
+        c = ims_utf8_next(&p, last);
 
         if (ims_is_control_or_format(c)) {
             return ims_reject_name(v, op,
