@@ -31,12 +31,9 @@ const char  ims_accept_patch[] =
 static int
 ims_is_tchar(ims_uchar_t ch)
 {
-    if ((ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z'))
-    {
-        return 1;
-    }
-
-    return ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
+    return (ch >= '0' && ch <= '9')
+           || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z')
+           || (ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
 }
 
 

@@ -149,11 +149,11 @@ ims_name_plain(const ims_uchar_t *p, size_t len)
 
     for (i = 0; i < len; i++) {
         if (!ims_name_ascii[p[i]]) {
-            return 0;
+            break;
         }
     }
 
-    return 1;
+    return i == len;
 }
 
 
@@ -189,11 +189,11 @@ ims_description_ascii(const ims_patch_conf_t *conf, const ims_uchar_t *p,
 
     for (i = 0; i < len; i++) {
         if (conf->description_forbidden_ascii[p[i] >> 3] & (1 << (p[i] & 7))) {
-            return 0;
+            break;
         }
     }
 
-    return 1;
+    return i == len;
 }
 
 
@@ -277,11 +277,11 @@ ims_path_plain(const ims_uchar_t *p, size_t n)
 
         for (i = 0; i < n; i++) {
             if (!ims_path_plain_byte[p[i]]) {
-                return 0;
+                break;
             }
         }
 
-        return 1;
+        return i == n;
     }
 
     /* eight bytes at a time, the last word overlapping */
@@ -659,17 +659,18 @@ ims_has_non_bmp(const ims_uchar_t *p, size_t len)
         memcpy(&w, p + i, 8);
 
         if (w & w << 1 & w << 2 & w << 3 & IMS_HIGHS) {
-            return 1;
+            break;
         }
     }
 
+    /* the byte, in the word that has one or in the tail */
     for ( /* void */ ; i < len; i++) {
         if (p[i] >= 0xf0) {
-            return 1;
+            break;
         }
     }
 
-    return 0;
+    return i < len;
 }
 
 
@@ -713,17 +714,12 @@ ims_is_operator_system(const ims_patch_conf_t *conf, const ims_op_t *op)
 static ims_inline int
 ims_is_forbidden(const ims_patch_conf_t *conf, const ims_op_t *op)
 {
-    if (ims_is_operator_system(conf, op)) {
-        return 1;
-    }
-
-    if (conf->is_editable
-        && conf->is_editable(conf->is_editable_data, op->name, op->name_len))
-    {
-        return 0;
-    }
-
-    return ims_is_system_attribute(op->name, op->name_len);
+    /* the operator's own system attributes first, then their exceptions */
+    return ims_is_operator_system(conf, op)
+           || (!(conf->is_editable
+                 && conf->is_editable(conf->is_editable_data, op->name,
+                                      op->name_len))
+               && ims_is_system_attribute(op->name, op->name_len));
 }
 
 
@@ -819,11 +815,11 @@ ims_patch_blank(const ims_uchar_t *p, size_t len)
 
     for (i = 0; i < len; i++) {
         if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') {
-            return 0;
+            break;
         }
     }
 
-    return 1;
+    return i == len;
 }
 
 

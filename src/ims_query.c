@@ -524,11 +524,11 @@ ims_owner_valid(const ims_uchar_t *p, size_t len, uint64_t min,
                                            && (ch | 0x20) <= 'z')
               || ch == '-' || ch == '_'))
         {
-            return 0;
+            break;
         }
     }
 
-    return 1;
+    return i == len;
 }
 
 

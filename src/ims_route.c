@@ -216,11 +216,12 @@ ims_method_override_in_query(const ims_uchar_t *args, size_t len)
         eq = memchr(p, '=', end - p);
 
         if (ims_route_name_is_method(p, eq ? eq : end)) {
-            return 1;
+            break;
         }
     }
 
-    return 0;
+    /* stopped at a "_method", or past the last parameter */
+    return p < last;
 }
 
 
@@ -266,11 +267,12 @@ ims_route_is_form(const ims_str_t *type)
         }
 
         if (k == len) {
-            return 1;
+            break;
         }
     }
 
-    return 0;
+    /* stopped at a form type, or after the last */
+    return i < sizeof(forms) / sizeof(forms[0]);
 }
 
 
