@@ -189,12 +189,12 @@ ims_hex_mask16(__m128i x)
 int
 ims_uuid_is_canonical(const ims_uchar_t *p, size_t len)
 {
-    int       i;
-    uint64_t  hex, dash;
+    size_t    i;
     __m128i   x;
+    uint64_t  hex, dash;
 
     /* bytes 0-15, 16-31 and 20-35: 36 in all, none read past them */
-    static const int  at[3] = { 0, 16, 20 };
+    static const int  at[] = { 0, 16, 20 };
 
     if (len != 36) {
         return 0;
@@ -203,7 +203,7 @@ ims_uuid_is_canonical(const ims_uchar_t *p, size_t len)
     hex = 0;
     dash = 0;
 
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
         x = _mm_loadu_si128((const __m128i *) (p + at[i]));
         hex |= (uint64_t) ims_hex_mask16(x) << at[i];
         dash |= (uint64_t) _mm_movemask_epi8(
