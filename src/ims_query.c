@@ -355,25 +355,18 @@ ims_decimal_in(const ims_uchar_t *p, size_t len, uint64_t max)
     size_t    i;
     uint64_t  n;
 
-    if (len == 0) {
-        return 0;
-    }
-
     n = 0;
 
     for (i = 0; i < len; i++) {
-        if (p[i] < '0' || p[i] > '9') {
-            return 0;
-        }
-
-        if (n > (max - (p[i] - '0')) / 10) {
-            return 0;
+        if (p[i] < '0' || p[i] > '9' || n > (max - (p[i] - '0')) / 10) {
+            break;
         }
 
         n = n * 10 + (p[i] - '0');
     }
 
-    return 1;
+    /* digits, every byte one, none past max */
+    return len != 0 && i == len;
 }
 
 
@@ -458,20 +451,12 @@ ims_time_valid(const ims_uchar_t *p, size_t len)
         }
     }
 
-    if (p == last) {
-        return 1;
-    }
-
-    if (*p == 'Z') {
-        return p + 1 == last;
-    }
-
-    if ((*p == '+' || *p == '-') && last - p == 6 && p[3] == ':') {
-        return ims_digits(p + 1, 2, 0, 23) != -1
-               && ims_digits(p + 4, 2, 0, 59) != -1;
-    }
-
-    return 0;
+    /* no zone, "Z", or an offset */
+    return p == last
+           || (*p == 'Z' && p + 1 == last)
+           || ((*p == '+' || *p == '-') && last - p == 6 && p[3] == ':'
+               && ims_digits(p + 1, 2, 0, 23) != -1
+               && ims_digits(p + 4, 2, 0, 59) != -1);
 }
 
 
@@ -494,15 +479,16 @@ ims_sort_valid(const ims_uchar_t *p, size_t len)
         } else if (!ims_query_in(ims_q_sort_dir, colon + 1,
                                  end - colon - 1))
         {
-            return 0;
+            break;
         }
 
         if (!ims_query_in(ims_q_sort_key, item, colon - item)) {
-            return 0;
+            break;
         }
     }
 
-    return 1;
+    /* past the last item, or stopped at a bad one */
+    return item > last;
 }
 
 
