@@ -944,6 +944,11 @@ test_query(void)
     run_query(&conf, "tag=\x7f", OK, "short query, DEL");
     run_query(&conf, "n\x80=1", E0017, "short query, 0x80 in a name");
 
+    /* and its separators: a missed one hides a bad value in another */
+    run_query(&conf, "a=1&limit=x", E0017, "short query, '&'");
+    run_query(&conf, "a=1;limit=x", E0017, "short query, ';'");
+    run_query(&conf, "limit=5&a=1", OK, "short query, '&'");
+
     test_query_escape_everywhere(&conf);
     test_query_split_everywhere(&conf);
     test_query_names();

@@ -1583,6 +1583,14 @@ test_method_override(void)
     check(ims_method_override_in_query((const ims_uchar_t *) "_method", 7)
           && !ims_method_override_in_query((const ims_uchar_t *) "_metho", 6),
           "override in a query of 7 and 6 bytes", "_method", NULL);
+
+    /* a trailing separator ends the last parameter, and names nothing */
+    check(!ims_method_override_in_query((const ims_uchar_t *) "x=_method&",
+                                        10)
+          && !ims_method_override_in_query((const ims_uchar_t *) "%41=1;", 6)
+          && ims_method_override_in_query((const ims_uchar_t *) "x&_method&",
+                                          10),
+          "override, a trailing separator", "x=_method&", NULL);
 }
 
 
