@@ -401,6 +401,7 @@ int ims_op_from_members(ims_dialect_t dialect, const ims_members_t *m,
     ims_op_t *op, ims_verdict_t *v);
 int ims_op_judge(const ims_patch_conf_t *conf, const ims_op_t *op,
     ims_verdict_t *v);
+void ims_patch_init(void);
 int ims_patch_conf_set_forbidden(ims_patch_conf_t *conf,
     const ims_uchar_t *chars, size_t len);
 int ims_patch_validate(ims_dialect_t dialect, const ims_uchar_t *body,

@@ -14,10 +14,6 @@
 #include "ims.h"
 
 
-/* ims_patch.c's; the other inits are declared in ims.h */
-void ims_patch_init(void);
-
-
 static int  ims_core_initialized;
 
 

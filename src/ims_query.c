@@ -57,7 +57,6 @@ typedef struct {
 } ims_query_param_t;
 
 
-#define ims_string(s)    { sizeof(s) - 1, (const ims_uchar_t *) s }
 #define ims_null_string  { 0, NULL }
 
 /* the words of an enumerated value, ended by ims_null_string */

@@ -2961,6 +2961,13 @@ test_core_init_first(void)
                              scratch, &v) != 0
           && v.status == 500, "before ims_core_init(): no query is judged",
           "limit=1", v.detail);
+    check(ims_stream_init(&pt.stream, &conf, NULL, NULL, scratch,
+                          sizeof(scratch)) == IMS_STREAM_NOMEM
+          && ims_stream_feed(&pt.stream, (const ims_uchar_t *) "[]", 2, &v)
+             == IMS_STREAM_NOMEM
+          && v.status == 500 && strstr(v.detail, "ims_core_init()") != NULL,
+          "before ims_core_init(): the stream reader refuses", "",
+          v.detail);
 
     ims_core_init();
     ims_core_init();
