@@ -2185,6 +2185,62 @@ stream_messages_test(void)
 
 /* the contract of the incremental API beyond the differential */
 
+/*
+ * A scratch of 8 GB: the reader uses at most 0xffffff00 bytes of it,
+ * since its records hold 32-bit offsets (unclamped, its end would be at
+ * 7.5 GB: the hash table takes 1/16).  The mapping is reserved,
+ * not committed: only the pages the reader touches are ever backed.
+ */
+
+static void
+stream_huge_scratch(void)
+{
+    int               rc;
+    size_t            size;
+    ims_uchar_t      *map;
+    ims_stream_t      s;
+    ims_verdict_t     v;
+    ims_patch_conf_t  conf;
+    stream_emitted_t  e;
+    static const char  body[] = "[{\"op\":\"add\",\"path\":\"/a\","
+                                "\"value\":{\"k1\":1,\"k2\":2,\"k3\":3,"
+                                "\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,"
+                                "\"k8\":8,\"k9\":9,\"k9\":0}}]";
+
+    size = (size_t) 0x200000000ULL + 4096;
+    map = mmap(NULL, size, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+    check(map != MAP_FAILED, "an 8 GB reservation for the scratch", "",
+          NULL);
+
+    if (map == MAP_FAILED) {
+        return;
+    }
+
+    ims_patch_conf_init(&conf);
+    memset(&e, 0, sizeof(e));
+
+    rc = ims_stream_init(&s, &conf, stream_collect, &e, map, size);
+
+    check(rc == IMS_STREAM_OK
+          && (size_t) (s.end - s.base) <= 0xffffff00
+          && s.end > map + 0xe0000000,
+          "a scratch over 4 GB: the reader takes the first 0xffffff00 bytes",
+          "", NULL);
+
+    /* ten names: the object is hashed, and its repeat found */
+    rc = ims_stream_feed(&s, (const ims_uchar_t *) body, sizeof(body) - 1,
+                         &v);
+
+    check(rc == IMS_STREAM_REJECT
+          && strstr(v.detail, "repeated member name") != NULL,
+          "a scratch over 4 GB: a repeat in a hashed object", body, v.detail);
+
+    munmap(map, size);
+}
+
+
 static void
 stream_api(void)
 {
@@ -2321,5 +2377,6 @@ test_stream(void)
     stream_tight();
     stream_anchored();
     stream_messages_test();
+    stream_huge_scratch();
     stream_api();
 }
