@@ -31,9 +31,8 @@ Kinds of mutation:
                                                 the survivors of a run again
 
 Options: --tree DIR (the tree to copy, default this checkout: use a
-worktree while src/ is mid-edit), --exclude PATH (repeatable; default
-the streaming reader's three files; --exclude none leaves out
-nothing), --jobs N,
+worktree while src/ is mid-edit), --exclude PATH (repeatable; by
+default every src/ims_*.c is in; --exclude none is the same), --jobs N,
 --timeout S (per test run),
 --sanitize (ASan + UBSan, as make unit builds the tests: slower, and
 kills the mutants that only read or write out of bounds), --out DIR
@@ -64,8 +63,7 @@ LIBS = ['-ljansson']
 SANITIZE = ['-fsanitize=address,undefined', '-fno-omit-frame-pointer',
             '-fno-sanitize-recover=all']
 
-DEFAULT_EXCLUDE = ['src/ims_reader_stream.c', 'src/ims_reader_stream_names.c',
-                   'src/ims_reader_stream_tokens.c']
+DEFAULT_EXCLUDE = []
 
 IMS_CODES = ['IMS_IMG_0001', 'IMS_IMG_0002', 'IMS_IMG_0003', 'IMS_IMG_0004',
              'IMS_IMG_0007', 'IMS_IMG_0013', 'IMS_IMG_0017', 'IMS_IMG_0024',
