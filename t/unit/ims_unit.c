@@ -1121,6 +1121,8 @@ test_media_types(void)
         { "application/json; =x", "malformed parameter" },
         { "application/json; x", "parameter without a value" },
         { "application/json; x=", "parameter without a value" },
+        { "application/json; x y=1", "parameter without a value" },
+        { "application/json; x;y=1", "parameter without a value" },
         { "application/json; x=\"a", "malformed quoted parameter" },
         { "application/json; charset=latin1", "charset other than utf-8" },
     };
@@ -2360,6 +2362,14 @@ test_description_rule(void)
                "a", 1024, "\"}]");
     validate(V21, s, E0004, "description of 1025 with a '<'");
     free(s);
+
+    /* names a letter away from it are custom attributes: '<' is allowed */
+    validate(V21, "[{\"op\":\"add\",\"path\":\"/__descriptioN\","
+                  "\"value\":\"a<b\"}]", OK, "__descriptioN is custom");
+    validate(V21, "[{\"op\":\"add\",\"path\":\"/__Description\","
+                  "\"value\":\"a<b\"}]", OK, "__Description is custom");
+    validate(V21, "[{\"op\":\"add\",\"path\":\"/__descriptio\","
+                  "\"value\":\"a<b\"}]", OK, "__descriptio is custom");
 }
 
 
