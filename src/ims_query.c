@@ -225,11 +225,15 @@ ims_query_hash(const ims_uchar_t *name, size_t len)
 }
 
 
+/* built afresh on each call, as the catalog's: a second one changes nothing */
+
 void
 ims_query_index_init(void)
 {
     size_t    i;
     unsigned  b;
+
+    memset(ims_query_index, 0, sizeof(ims_query_index));
 
     for (i = 0; i < IMS_QUERY_PARAM_COUNT; i++) {
         b = ims_query_hash((const ims_uchar_t *) ims_query_params[i].name,
@@ -241,7 +245,6 @@ ims_query_index_init(void)
 
         ims_query_index[b % IMS_QUERY_BUCKETS] = (uint8_t) (i + 1);
     }
-
 }
 
 

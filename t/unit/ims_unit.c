@@ -2940,8 +2940,9 @@ test_patch_pieces(void)
 static void
 test_core_init_first(void)
 {
+    size_t            i;
     ims_verdict_t     v;
-    ims_uchar_t       scratch[16];
+    ims_uchar_t       scratch[16], big[64];
     ims_patch_t       pt;
     ims_patch_conf_t  conf;
     ims_query_conf_t  query;
@@ -2994,6 +2995,19 @@ test_core_init_first(void)
           && ims_is_system_attribute((const ims_uchar_t *) "os_glance_x", 11)
           && ims_system_attribute_count() == 70,
           "after ims_attrs_init() again: the catalog", "", NULL);
+
+    /* and the query index's, more times than it has buckets */
+    for (i = 0; i < 300; i++) {
+        ims_query_index_init();
+    }
+
+    query.reject_unknown = 1;
+    check(ims_query_validate(&query, (const ims_uchar_t *) "limit=1&"
+                             "__os_bit=64", 19, big, &v) == 0
+          && ims_query_validate(&query, (const ims_uchar_t *) "limitt=1", 8,
+                                big, &v) != 0,
+          "after ims_query_index_init() 300 times: the parameters", "",
+          v.detail);
 }
 
 
