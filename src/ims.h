@@ -132,6 +132,8 @@ typedef struct {
 
 #define ims_string(s)  { sizeof(s) - 1, (const ims_uchar_t *) s }
 
+#define ims_nelts(a)   (sizeof(a) / sizeof((a)[0]))
+
 
 /* the value of a hex digit of either case, or -1 */
 

@@ -110,7 +110,6 @@ static const ims_attr_t  ims_system_prefixes[] = {
 };
 
 
-#define ims_nelts(a)  (sizeof(a) / sizeof((a)[0]))
 
 
 /*

@@ -715,11 +715,17 @@ static ims_inline int
 ims_is_forbidden(const ims_patch_conf_t *conf, const ims_op_t *op)
 {
     /* the operator's own system attributes first, then their exceptions */
-    return ims_is_operator_system(conf, op)
-           || (!(conf->is_editable
-                 && conf->is_editable(conf->is_editable_data, op->name,
-                                      op->name_len))
-               && ims_is_system_attribute(op->name, op->name_len));
+    if (ims_is_operator_system(conf, op)) {
+        return 1;
+    }
+
+    if (conf->is_editable
+        && conf->is_editable(conf->is_editable_data, op->name, op->name_len))
+    {
+        return 0;
+    }
+
+    return ims_is_system_attribute(op->name, op->name_len);
 }
 
 

@@ -22,7 +22,7 @@
 
 
 typedef enum {
-    IMS_Q_ENUM,         /* one of "values", exactly */
+    IMS_Q_ENUM,             /* one of "values", exactly */
     IMS_Q_TEXT,             /* min..max characters */
     IMS_Q_DECIMAL,          /* digits only, min..max */
     IMS_Q_UUID,
@@ -92,8 +92,8 @@ static const ims_str_t  ims_q_virtual_env_type[] = {
     ims_string("IsoImage"), ims_null_string };
 static const ims_str_t  ims_q_disk_format[] = {
     ims_string("vhd"), ims_string("zvhd"), ims_string("zvhd2"),
-    ims_string("raw"),
-    ims_string("qcow2"), ims_string("iso"), ims_null_string };
+    ims_string("raw"), ims_string("qcow2"), ims_string("iso"),
+    ims_null_string };
 static const ims_str_t  ims_q_container_format[] = {
     ims_string("bare"), ims_null_string };
 static const ims_str_t  ims_q_sort_key[] = {
@@ -189,7 +189,7 @@ static const ims_query_param_t  ims_query_params[] = {
 
 
 #define IMS_QUERY_PARAM_COUNT                                                 \
-    (sizeof(ims_query_params) / sizeof(ims_query_params[0]))
+    ims_nelts(ims_query_params)
 
 
 typedef struct {

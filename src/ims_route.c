@@ -22,6 +22,7 @@
 #endif
 
 #include <string.h>
+#include <strings.h>
 
 #include "ims.h"
 
@@ -230,8 +231,7 @@ ims_method_override_in_query(const ims_uchar_t *args, size_t len)
 static int
 ims_route_is_form(const ims_str_t *type)
 {
-    size_t              i, k, len;
-    ims_uchar_t         ch;
+    size_t              i, len;
     const ims_uchar_t  *p, *last;
     static const ims_str_t  forms[] = {
         ims_string("application/x-www-form-urlencoded"),
@@ -253,26 +253,17 @@ ims_route_is_form(const ims_str_t *type)
         len--;
     }
 
-    for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
-        if (len != forms[i].len) {
-            continue;
-        }
-
-        for (k = 0; k < len; k++) {
-            ch = (p[k] >= 'A' && p[k] <= 'Z') ? (p[k] | 0x20) : p[k];
-
-            if (ch != forms[i].data[k]) {
-                break;
-            }
-        }
-
-        if (k == len) {
+    for (i = 0; i < ims_nelts(forms); i++) {
+        if (len == forms[i].len
+            && strncasecmp((const char *) p, (const char *) forms[i].data,
+                           len) == 0)
+        {
             break;
         }
     }
 
     /* stopped at a form type, or after the last */
-    return i < sizeof(forms) / sizeof(forms[0]);
+    return i < ims_nelts(forms);
 }
 
 
@@ -359,7 +350,7 @@ ims_route_header(const ims_uchar_t *name, size_t len)
         ims_header("x-http-method-override", IMS_HEADER_OVERRIDE),
     };
 
-    for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
+    for (i = 0; i < ims_nelts(headers); i++) {
         if (len != headers[i].len) {
             continue;
         }

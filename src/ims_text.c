@@ -203,7 +203,7 @@ ims_uuid_is_canonical(const ims_uchar_t *p, size_t len)
     hex = 0;
     dash = 0;
 
-    for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+    for (i = 0; i < ims_nelts(at); i++) {
         x = _mm_loadu_si128((const __m128i *) (p + at[i]));
         hex |= (uint64_t) ims_hex_mask16(x) << at[i];
         dash |= (uint64_t) _mm_movemask_epi8(

@@ -49,8 +49,7 @@ WARN="-Wall -Wextra -Werror -Wno-unused-parameter"
 CORE=$OUT/core/obj
 NGX=$OUT/nginx
 
-FUZZ_NAMES="patch media_type query route"
-[ -f "$TOP/src/ims_stream.h" ] && FUZZ_NAMES="$FUZZ_NAMES patch_diff"
+FUZZ_NAMES="patch media_type query route patch_diff"
 
 die() { echo "coverage: $*" >&2; exit 2; }
 

@@ -302,7 +302,7 @@ class Writer:
         out.append('"')
         return ''.join(out)
 
-    def value(self, v, key_mode=None):
+    def value(self, v):
         if v is None:
             return 'null'
         if v is True:
@@ -322,7 +322,7 @@ class Writer:
         if isinstance(v, (list, tuple)):
             ws = self.ws
             return '[' + ws() + (ws() + ',' + ws()).join(
-                self.value(x, key_mode) for x in v) + ws() + ']'
+                self.value(x) for x in v) + ws() + ']'
         if isinstance(v, dict):
             v = Obj(list(v.items()))
         if isinstance(v, Obj):
@@ -330,8 +330,8 @@ class Writer:
             parts = []
             for k, x in v.members:
                 key = self.string(k.s, k.mode) if isinstance(k, Spelled) \
-                    else self.string(k, key_mode)
-                parts.append(key + ws() + ':' + ws() + self.value(x, key_mode))
+                    else self.string(k)
+                parts.append(key + ws() + ':' + ws() + self.value(x))
             return '{' + ws() + (ws() + ',' + ws()).join(parts) + ws() + '}'
         raise TypeError(type(v))
 
@@ -378,7 +378,7 @@ OS_GLANCE = ['os_glance', 'os_glance_x', 'os_glance_import_task',
 OPS = ['add', 'replace', 'remove']
 BAD_OPS = ['Add', 'REPLACE', 'Remove', 'move', 'copy', 'test', ' add',
            'add ', 'add\x00', 'ad', 'addd', '', 'replace\u200b', '\uff41dd']
-V20_KEYS = ['add', 'replace', 'remove']
+V20_KEYS = OPS
 
 NUMBERS = [
     '0', '-0', '1', '-1', '1.5', '-1.5e-3', '1e10', '1E+2', '1e-7', '0.0',
@@ -834,25 +834,22 @@ class Gen:
             ops.insert(0, self.op(dialect, 'replace', '/name', 'ok'))
         return ops
 
-    def c_name_rule(self, w, dialect):
+    def rule_of(self, dialect, attr, value_of):
+        """An operation on an attribute with a rule of its own."""
         rng = self.rng
         kind = rng.choice(['add', 'replace', 'replace', 'remove'])
-        ops = [self.op(dialect, kind, self.pointer('name'),
-                       self.name_value() if kind != 'remove' or
+        ops = [self.op(dialect, kind, self.pointer(attr),
+                       value_of() if kind != 'remove' or
                        rng.random() < 0.3 else MISSING)]
         if rng.random() < 0.2:
             ops.append(self.some_op(dialect))
         return ops
 
+    def c_name_rule(self, w, dialect):
+        return self.rule_of(dialect, 'name', self.name_value)
+
     def c_description_rule(self, w, dialect):
-        rng = self.rng
-        kind = rng.choice(['add', 'replace', 'replace', 'remove'])
-        ops = [self.op(dialect, kind, self.pointer('__description'),
-                       self.description_value() if kind != 'remove' or
-                       rng.random() < 0.3 else MISSING)]
-        if rng.random() < 0.2:
-            ops.append(self.some_op(dialect))
-        return ops
+        return self.rule_of(dialect, '__description', self.description_value)
 
     def c_value_kinds(self, w, dialect):
         """Values of every kind, numbers of every shape."""

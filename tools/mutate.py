@@ -63,7 +63,6 @@ LIBS = ['-ljansson']
 SANITIZE = ['-fsanitize=address,undefined', '-fno-omit-frame-pointer',
             '-fno-sanitize-recover=all']
 
-DEFAULT_EXCLUDE = []
 
 IMS_CODES = ['IMS_IMG_0001', 'IMS_IMG_0002', 'IMS_IMG_0003', 'IMS_IMG_0004',
              'IMS_IMG_0007', 'IMS_IMG_0013', 'IMS_IMG_0017', 'IMS_IMG_0024',
@@ -405,8 +404,7 @@ def main():
     args = ap.parse_args()
 
     tree = os.path.abspath(args.tree)
-    exclude = set(args.exclude if args.exclude is not None
-                  else DEFAULT_EXCLUDE)
+    exclude = set(args.exclude or [])
     files = sorted(os.path.relpath(p, tree)
                    for p in glob.glob(os.path.join(tree, 'src/ims_*.c')))
     files = [f for f in files if f not in exclude]
